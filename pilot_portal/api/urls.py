@@ -1,0 +1,29 @@
+"""/api/v1/: each app's endpoints; everything tenant-owned lives under cities/<city_code>/."""
+
+from django.urls import include, path
+from rest_framework.routers import SimpleRouter
+
+from pilot_portal.accounts.api import MeView, ObtainTokenView
+from pilot_portal.documents.views import DocumentDownloadAPI
+from pilot_portal.jobs.api import JobViewSet
+from pilot_portal.tenancy.api import BatchListView, CityViewSet, DistrictListView, SectorListView
+
+city_router = SimpleRouter()
+city_router.register("jobs", JobViewSet, basename="job")
+
+city_patterns = [
+    path("sectors/", SectorListView.as_view(), name="sector-list"),
+    path("districts/", DistrictListView.as_view(), name="district-list"),
+    path("batches/", BatchListView.as_view(), name="batch-list"),
+    path("documents/<int:pk>/download/", DocumentDownloadAPI.as_view(), name="document-download"),
+    *city_router.urls,
+]
+
+app_name = "api"
+urlpatterns = [
+    path("auth/token/", ObtainTokenView.as_view(), name="token"),
+    path("me/", MeView.as_view(), name="me"),
+    path("cities/", CityViewSet.as_view({"get": "list"}), name="city-list"),
+    path("cities/<slug:city_code>/", CityViewSet.as_view({"get": "retrieve"}), name="city-detail"),
+    path("cities/<slug:city_code>/", include(city_patterns)),
+]

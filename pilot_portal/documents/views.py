@@ -1,0 +1,31 @@
+"""Files are served only here, after the policy module says yes."""
+
+from django.http import FileResponse
+from drf_spectacular.utils import OpenApiTypes, extend_schema
+from rest_framework.views import APIView
+
+from pilot_portal.api.base import CityScopedMixin
+from pilot_portal.documents.selectors import get_document_for
+from pilot_portal.tenancy.views import CityPageMixin
+
+
+def document_response(document) -> FileResponse:
+    response = FileResponse(
+        document.file.open("rb"),
+        as_attachment=True,
+        filename=document.name,
+        content_type=document.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+class DocumentDownloadPage(CityPageMixin):
+    def get(self, request, city_code, pk):
+        return document_response(get_document_for(request.user, request.city, pk))
+
+
+class DocumentDownloadAPI(CityScopedMixin, APIView):
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    def get(self, request, city_code, pk):
+        return document_response(get_document_for(request.user, self.city, pk))

@@ -1,0 +1,56 @@
+"""The registry of job kinds.
+
+An app declares a kind in its `job_kinds` module:
+
+    @job_kind("city_export", label=_("City data export (xlsx)"), roles=CITY_STAFF)
+    def city_export(job, progress):
+        ...
+        return JobOutput(result={...}, file=("name.xlsx", content, content_type))
+
+`progress(percent)` records progress; the function returns what the job produced.
+Running a kind twice on the same job must change nothing more than running it once.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+
+@dataclass
+class JobOutput:
+    result: dict = field(default_factory=dict)
+    # (file name, content, content type), stored as a Document the job points to.
+    file: tuple[str, bytes, str] | None = None
+
+
+@dataclass(frozen=True)
+class JobKind:
+    name: str
+    label: str
+    roles: frozenset
+    run: Callable
+
+
+_kinds: dict[str, JobKind] = {}
+
+
+class UnknownJobKind(KeyError):
+    pass
+
+
+def job_kind(name: str, *, label, roles):
+    def register(func):
+        _kinds[name] = JobKind(name=name, label=label, roles=frozenset(roles), run=func)
+        return func
+
+    return register
+
+
+def get_kind(name: str) -> JobKind:
+    try:
+        return _kinds[name]
+    except KeyError:
+        raise UnknownJobKind(name) from None
+
+
+def all_kinds() -> list[JobKind]:
+    return sorted(_kinds.values(), key=lambda kind: kind.name)

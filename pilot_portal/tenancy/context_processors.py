@@ -1,0 +1,17 @@
+"""What every page's header needs: the user's memberships and the city in view."""
+
+from pilot_portal.tenancy import policy
+
+
+def portal(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    city = getattr(request, "city", None)
+    return {
+        "portal_memberships": policy.memberships(user),
+        "portal_city": city,
+        "portal_roles": sorted(policy.roles_in(user, city)) if city else [],
+        "portal_active_membership_id": request.session.get("membership_id"),
+        "portal_overseer": policy.is_ministry(user) or bool(policy.province_ids(user)),
+    }

@@ -1,0 +1,146 @@
+"""The one place that answers "may this user do this action here?".
+
+Views, API views, services and templates ask this module; nothing else checks
+roles. Two questions, kept apart on purpose:
+
+* Which cities can the user see at all? A city outside that set, and every
+  object in it, is answered 404 (existence is not leaked).
+* Inside a visible city, may the user take this action on this object? A
+  refusal there is 403.
+
+Ministry users read every city; province users read their province's cities;
+both are read-only.
+"""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from django.http import Http404
+
+from pilot_portal.tenancy.models import City, Membership, Role
+
+READ_ONLY_ROLES = frozenset({Role.MINISTRY, Role.PROVINCE})
+CITY_STAFF = frozenset({Role.CITY_ADMIN, Role.DISTRICT_OFFICER, Role.FINANCE_OFFICER, Role.AUDITOR})
+EVERY_ROLE = frozenset(Role)
+
+
+def _memberships(user) -> list[Membership]:
+    """The user's active memberships, loaded once per request (cached on the user)."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    cached = getattr(user, "_portal_memberships", None)
+    if cached is None:
+        cached = list(
+            Membership.objects.filter(user=user, is_active=True)
+            .select_related("city", "province", "district", "enterprise", "provider")
+            .order_by("city__code", "role")
+        )
+        user._portal_memberships = cached
+    return cached
+
+
+def memberships(user) -> list[Membership]:
+    return list(_memberships(user))
+
+
+def is_ministry(user) -> bool:
+    return any(m.role == Role.MINISTRY for m in _memberships(user))
+
+
+def province_ids(user) -> set[int]:
+    return {m.province_id for m in _memberships(user) if m.role == Role.PROVINCE}
+
+
+def visible_cities(user):
+    """Cities the user may see, as a queryset (ministry: all; province: its own; else member)."""
+    if is_ministry(user):
+        return City.objects.all()
+    own = {m.city_id for m in _memberships(user) if m.city_id}
+    provinces = province_ids(user)
+    return City.objects.filter(pk__in=own) | City.objects.filter(province_id__in=provinces)
+
+
+def roles_in(user, city: City) -> frozenset[str]:
+    """Every role the user holds for `city`, including ministry/province oversight."""
+    roles = set()
+    for m in _memberships(user):
+        if m.role == Role.MINISTRY:
+            roles.add(Role.MINISTRY)
+        elif m.role == Role.PROVINCE and m.province_id == city.province_id:
+            roles.add(Role.PROVINCE)
+        elif m.city_id == city.pk:
+            roles.add(m.role)
+    return frozenset(roles)
+
+
+def membership_in(user, city: City, role: str | None = None) -> Membership | None:
+    """The user's membership in `city` (of `role`, when given); None for oversight roles."""
+    for m in _memberships(user):
+        if m.city_id == city.pk and (role is None or m.role == role):
+            return m
+    return None
+
+
+def city_for(user, code: str) -> City:
+    """Resolve a city code from the URL for this user: 404 when unknown or not visible."""
+    city = City.objects.select_related("province").filter(code=code).first()
+    if city is None or not roles_in(user, city):
+        raise Http404("城市不存在 / no such city")
+    return city
+
+
+# -- actions -----------------------------------------------------------------
+# Each action names the roles that may take it, and optionally an object test
+# (user, roles, obj) -> bool for rules such as "the job's starter".
+
+ObjectTest = Callable[[object, frozenset, object], bool]
+
+
+@dataclass(frozen=True)
+class Rule:
+    roles: frozenset
+    object_test: ObjectTest | None = None
+
+
+# Those who read everything a city holds: its administrators, its auditors, and oversight.
+OVERSEERS = frozenset({Role.CITY_ADMIN, Role.AUDITOR}) | READ_ONLY_ROLES
+
+
+def _started_by_user_or_overseer(user, roles, obj) -> bool:
+    return bool(roles & OVERSEERS) or getattr(obj, "started_by_id", None) == user.pk
+
+
+def _created_by_user_or_overseer(user, roles, obj) -> bool:
+    return bool(roles & OVERSEERS) or getattr(obj, "created_by_id", None) == user.pk
+
+
+RULES: dict[str, Rule] = {
+    "city.view": Rule(EVERY_ROLE),
+    "reference.view": Rule(EVERY_ROLE),
+    "members.view": Rule(OVERSEERS),
+    "job.start": Rule(CITY_STAFF),
+    "job.view": Rule(EVERY_ROLE, _started_by_user_or_overseer),
+    "job.view_all": Rule(OVERSEERS),
+    "document.download": Rule(EVERY_ROLE, _created_by_user_or_overseer),
+    "document.view_all": Rule(OVERSEERS),
+    "audit.view": Rule(OVERSEERS),
+}
+
+
+def can(user, action: str, *, city: City, obj=None) -> bool:
+    """May `user` take `action` in `city` (on `obj`)? Unknown actions are refused."""
+    rule = RULES.get(action)
+    if rule is None:
+        return False
+    roles = roles_in(user, city)
+    if not roles & rule.roles:
+        return False
+    if obj is not None and rule.object_test is not None:
+        return rule.object_test(user, roles, obj)
+    return True
+
+
+def roles_for(action: str) -> Iterable[str]:
+    """Roles that may take `action` (for menus and documentation)."""
+    rule = RULES.get(action)
+    return sorted(rule.roles) if rule else []

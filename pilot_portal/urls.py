@@ -1,0 +1,48 @@
+"""Pages at /, /accounts/, /overview/ and /c/<city_code>/; the API at /api/v1/."""
+
+from django.contrib import admin
+from django.http import JsonResponse
+from django.urls import include, path
+from django.views.defaults import page_not_found
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from pilot_portal.accounts.views import home
+from pilot_portal.documents.views import DocumentDownloadPage
+from pilot_portal.jobs.views import JobDetailPage, JobListPage
+from pilot_portal.reporting.views import CityHomeView, OverviewView
+
+
+def healthz(request):
+    """A trivial endpoint: liveness probes, and the benchmarks' speed-of-light baseline."""
+    return JsonResponse({"ok": True})
+
+
+city_pages = [
+    path("", CityHomeView.as_view(), name="city-home"),
+    path("jobs/", JobListPage.as_view(), name="job-list"),
+    path("jobs/<int:pk>/", JobDetailPage.as_view(), name="job-detail"),
+    path("documents/<int:pk>/download/", DocumentDownloadPage.as_view(), name="document-download"),
+]
+
+urlpatterns = [
+    path("", home, name="home"),
+    path("healthz", healthz, name="healthz"),
+    path("accounts/", include("pilot_portal.accounts.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include("pilot_portal.api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("overview/", OverviewView.as_view(), name="overview"),
+    path("c/<slug:city_code>/", include(city_pages)),
+]
+
+
+def not_found(request, exception=None):
+    """404 as JSON under /api/, as the page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "未找到 / not found"}, status=404)
+    return page_not_found(request, exception)
+
+
+handler404 = not_found

@@ -1,0 +1,120 @@
+"""factory_boy factories for the platform's models."""
+
+from datetime import date
+from decimal import Decimal
+
+import factory
+from django.contrib.auth import get_user_model
+
+from enterprises.models import Enterprise
+from pilot_portal.demo.services import demo_uscc
+from pilot_portal.jobs.models import Job
+from pilot_portal.tenancy.models import Batch, City, District, Membership, Province, Sector
+from providers.models import Provider
+
+PASSWORD = "Correct-Horse-Battery-9"
+
+
+class ProvinceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Province
+        django_get_or_create = ["code"]
+
+    code = factory.Sequence(lambda n: f"province{n}")
+    name = factory.Sequence(lambda n: f"第{n}省")
+
+
+class CityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = City
+
+    code = factory.Sequence(lambda n: f"city{n}")
+    name = factory.Sequence(lambda n: f"试点{n}市")
+    province = factory.SubFactory(ProvinceFactory)
+    division_code = factory.Sequence(lambda n: f"{110100 + n * 100}")
+    region = "east"
+    tier = "prefecture"
+    batch_year = 2024
+    award_cap = Decimal("100000000.00")
+    period_start = date(2024, 10, 1)
+    period_end = date(2026, 10, 31)
+
+
+class DistrictFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = District
+
+    city = factory.SubFactory(CityFactory)
+    code = factory.Sequence(lambda n: f"{110101 + n}")
+    name = factory.Sequence(lambda n: f"第{n}区")
+
+
+class SectorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Sector
+
+    city = factory.SubFactory(CityFactory)
+    code = factory.Sequence(lambda n: f"C{300 + n}")
+    name = factory.Sequence(lambda n: f"细分行业{n}")
+
+
+class BatchFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Batch
+
+    city = factory.SubFactory(CityFactory)
+    name = factory.Sequence(lambda n: f"第{n}批")
+    year = 2025
+    opens = date(2025, 1, 1)
+    closes = date(2025, 6, 30)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ["username"]
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def saved(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+class EnterpriseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Enterprise
+
+    city = factory.SubFactory(CityFactory)
+    uscc = factory.Sequence(lambda n: demo_uscc("110101", 1000 + n))
+    name = factory.Sequence(lambda n: f"企业{n}有限公司")
+
+
+class ProviderFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Provider
+
+    uscc = factory.Sequence(lambda n: demo_uscc("110102", 5000 + n))
+    name = factory.Sequence(lambda n: f"服务商{n}有限公司")
+    kind = "integrator"
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    role = "city_admin"
+    city = factory.SubFactory(CityFactory)
+
+
+class JobFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Job
+
+    city = factory.SubFactory(CityFactory)
+    kind = "city_export"
+    started_by = factory.SubFactory(UserFactory)
