@@ -154,7 +154,7 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 # In development static files come from the finders; collectstatic fills STATIC_ROOT for production.
-warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
+warnings.filterwarnings("ignore", message="No directory at")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(read_env(env.str, "MEDIA_ROOT", default=str(VAR_DIR / "media")))
 STORAGES = {

@@ -15,6 +15,11 @@ IN_CI = os.environ.get("CI") == "true"
 CHROMIUM = "/usr/bin/chromium"
 
 
+def pytest_configure(config):
+    # Hashing demo passwords with PBKDF2 costs seconds per test; tests don't need the strength.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
@@ -38,14 +43,29 @@ def require_service(available: bool, what: str):
     pytest.skip(f"{what} not available")
 
 
-@pytest.fixture
-def demo(db):
-    """The demo cities and users, as `make run` loads them."""
+def seed_demo_data():
     from pilot_portal.demo.services import demo_seed
 
     return demo_seed(
         seed_file=Path(settings.SEED_DATA_DIR) / "seed-cities.json", password=settings.DEMO_PASSWORD
     )
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Load the demo once per test database; each test's transaction is rolled back over it."""
+    with django_db_blocker.unblock():
+        seed_demo_data()
+
+
+@pytest.fixture
+def demo(db):
+    """The demo cities and users, as `make run` loads them."""
+    from pilot_portal.tenancy.models import City
+
+    if not City.objects.filter(code="shenyang").exists():  # a transactional test flushed it
+        seed_demo_data()
+    return City.objects.filter(code__in=["shenyang", "xiamen", "xinxiang"]).order_by("code")
 
 
 @pytest.fixture(scope="session")

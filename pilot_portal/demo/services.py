@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import translation
 
 from enterprises.models import Enterprise
 from pilot_portal.identifiers import check_character
@@ -51,6 +52,7 @@ def _user(username: str, password: str, *, first_name: str = ""):
 
 
 @transaction.atomic
+@translation.override("zh-hans")  # demo users' display names are Chinese
 def demo_seed(*, seed_file, password: str) -> DemoSummary:
     data = load_seed_file(seed_file)
     provinces = {p["code"]: p["name"] for p in data["provinces"]}
@@ -86,6 +88,12 @@ def demo_seed(*, seed_file, password: str) -> DemoSummary:
         user = _user(username, password, first_name=province.name)
         membership_grant(user=user, role=Role.PROVINCE, province=province, actor=system)
         summary.usernames.append(username)
+
+    # Think-tank experts serve several cities: this one shows the city switcher.
+    expert = _user("national-expert", password, first_name="专家智库专家")
+    for city in summary.cities:
+        membership_grant(user=expert, role=Role.EXPERT, city=city, actor=system)
+    summary.usernames.append("national-expert")
 
     admin = _user("admin", password, first_name="平台管理员")
     admin.is_staff = admin.is_superuser = True

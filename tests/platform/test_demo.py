@@ -1,0 +1,84 @@
+"""`manage.py seed_demo`: the three seed cities from the shared data, demo users, idempotent."""
+
+import json
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+
+from enterprises.models import Enterprise
+from pilot_portal.audit.models import AuditEntry
+from pilot_portal.tenancy.models import Batch, City, District, Membership, Sector
+
+pytestmark = pytest.mark.django_db
+
+SEED = json.loads((Path(settings.SEED_DATA_DIR) / "seed-cities.json").read_text(encoding="utf-8"))
+
+
+def table_counts():
+    models = [City, District, Sector, Batch, Membership, Enterprise, get_user_model(), AuditEntry]
+    return {model.__name__: model.objects.count() for model in models}
+
+
+def test_running_it_again_changes_nothing(demo, capsys):
+    before = table_counts()
+
+    call_command("seed_demo")
+
+    assert table_counts() == before
+    assert "demo ready: 沈阳市, 厦门市, 新乡市" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("city_data", SEED["cities"], ids=lambda c: c["code"])
+def test_each_city_carries_the_seed_facts(demo, city_data):
+    city = City.objects.get(code=city_data["code"])
+
+    assert city.name == city_data["name"]
+    assert str(city.award_cap) == city_data["award_cap"]
+    assert city.region == city_data["region"]
+    assert city.tier == city_data["tier"]
+    assert city.province.code == city_data["province_code"]
+    assert sorted(city.districts.values_list("code", "name")) == sorted(
+        map(tuple, city_data["districts"])
+    )
+    assert sorted(city.sectors.values_list("code", "name")) == sorted(
+        map(tuple, city_data["sectors"])
+    )
+    assert city.batches.count() == len(city_data["batches"])
+
+
+def test_every_city_role_has_a_demo_user(demo, settings):
+    from pilot_portal.tenancy.models import CITY_ROLES
+
+    for city in ("shenyang", "xiamen", "xinxiang"):
+        for role in CITY_ROLES:
+            user = get_user_model().objects.get(username=f"{city}-{role}")
+            assert user.check_password(settings.DEMO_PASSWORD)
+            assert Membership.objects.filter(user=user, role=role, city__code=city).exists()
+    for username in ("ministry", "liaoning-province", "fujian-province", "henan-province"):
+        assert get_user_model().objects.get(username=username).memberships.count() == 1
+
+
+def test_the_demo_district_officer_reviews_the_demo_enterprise_s_district(demo):
+    for city in ("shenyang", "xiamen", "xinxiang"):
+        officer = Membership.objects.get(user__username=f"{city}-district_officer")
+        enterprise = Membership.objects.get(user__username=f"{city}-enterprise").enterprise
+        assert officer.district == enterprise.district
+        assert Membership.objects.get(user__username=f"{city}-provider").provider is not None
+
+
+def test_demo_credit_codes_are_valid_and_in_the_city_s_division(demo):
+    from pilot_portal.identifiers import parse_uscc
+
+    for enterprise in Enterprise.objects.select_related("city"):
+        code = parse_uscc(enterprise.uscc)
+        assert code.division_code[:4] == enterprise.city.division_code[:4]
+
+
+def test_it_explains_a_missing_seed_file(tmp_path):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="seed file not found"):
+        call_command("seed_demo", seed_file=tmp_path / "nope.json")
