@@ -1,0 +1,50 @@
+"""No member of city A can read or change anything of city B, through any URL."""
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from pilot_portal.tenancy import policy
+from pilot_portal.tenancy.models import City
+from tests.isolation.harness import find_leaks, routes
+from tests.isolation.world import build_world
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world(demo):
+    city_a, city_b = City.objects.get(code="xiamen"), City.objects.get(code="shenyang")
+    build_world(city_b, actor=get_user_model().objects.get(username="shenyang-city_admin"))
+    # Everyone who sees city A but not city B: each city role of A and A's province.
+    users = [
+        user
+        for user in get_user_model().objects.filter(memberships__city=city_a)
+        | get_user_model().objects.filter(memberships__province=city_a.province)
+        if not policy.visible_cities(user).filter(pk=city_b.pk).exists()
+    ]
+    assert len({u.username for u in users}) >= 9
+    return city_a, city_b, users
+
+
+def test_every_city_url_is_enumerated():
+    names = {route.name for route in routes() if route.city_scoped}
+
+    assert {"city-home", "job-list", "api:job-detail", "api:sector-list"} <= names
+
+
+def test_no_member_of_city_a_reaches_city_b(world):
+    city_a, city_b, users = world
+
+    assert find_leaks(users=users, city_a=city_a, city_b=city_b) == []
+
+
+def test_the_suite_catches_a_leaky_view(world, settings):
+    city_a, city_b, users = world
+    settings.ROOT_URLCONF = "tests.isolation.leaky_urls"
+
+    leaks = find_leaks(
+        users=users[:1], city_a=city_a, city_b=city_b, urlconf="tests.isolation.leaky_urls"
+    )
+
+    assert any("/leaky/jobs/" in leak and "shows city B's object" in leak for leak in leaks)
+    assert "city B's data changed" in leaks

@@ -1,0 +1,98 @@
+"""City B's objects for the isolation suite.
+
+Every model with a `city` foreign key must have at least one row in city B, each
+carrying MARKER in a text field, so a response that leaks it can be recognised.
+When you add a tenant-owned model, register a builder here; the suite fails and
+names the model until you do.
+"""
+
+from collections.abc import Callable
+
+from django.apps import apps
+
+from pilot_portal.tenancy.models import City
+
+MARKER = "LEAK-B-7f3c"
+
+BUILDERS: list[Callable] = []
+
+
+def builder(func):
+    BUILDERS.append(func)
+    return func
+
+
+@builder
+def platform_objects(city: City, actor) -> None:
+    from pilot_portal.documents.services import document_create
+    from pilot_portal.jobs.models import Job
+    from tests.factories import (
+        BatchFactory,
+        DistrictFactory,
+        EnterpriseFactory,
+        MembershipFactory,
+        SectorFactory,
+        UserFactory,
+    )
+
+    district = DistrictFactory(city=city, name=f"{MARKER}区")
+    SectorFactory(city=city, name=f"{MARKER}行业")
+    BatchFactory(city=city, name=f"{MARKER}批")
+    EnterpriseFactory(city=city, district=district, name=f"{MARKER}企业")
+    MembershipFactory(city=city, role="auditor", user=UserFactory(username=f"{MARKER}-user"))
+    document = document_create(
+        city=city,
+        name=f"{MARKER}.txt",
+        content=f"{MARKER} 机密".encode(),
+        content_type="text/plain",
+        actor=actor,
+    )
+    Job.objects.create(
+        city=city,
+        kind="city_export",
+        params={"note": MARKER},
+        started_by=actor,
+        status="succeeded",
+        progress=100,
+        result={"note": MARKER},
+        document=document,
+    )
+
+
+def tenant_models() -> list:
+    """Models holding a city foreign key (historical copies excluded)."""
+    found = []
+    for model in apps.get_models():
+        names = {field.name for field in model._meta.fields}
+        if "history_id" in names:
+            continue
+        city_field = next((f for f in model._meta.fields if f.name == "city"), None)
+        if city_field is not None and city_field.related_model is City:
+            found.append(model)
+    return found
+
+
+def build_world(city_b: City, actor) -> None:
+    for build in BUILDERS:
+        build(city_b, actor)
+    missing = [m._meta.label for m in tenant_models() if not m.objects.filter(city=city_b).exists()]
+    assert not missing, f"register an isolation-world builder for: {', '.join(missing)}"
+
+
+def snapshot(city_b: City) -> dict:
+    """Everything city B holds, to prove that no request changed it."""
+    data = {"city": list(City.objects.filter(pk=city_b.pk).values())}
+    for model in tenant_models():
+        data[model._meta.label] = list(model.objects.filter(city=city_b).order_by("pk").values())
+    return data
+
+
+def object_candidates(city_b: City) -> tuple[list[int], list[str]]:
+    """Ids (and codes) of city B's objects, to put into URLs."""
+    ids, codes = set(), set()
+    for model in tenant_models():
+        rows = model.objects.filter(city=city_b)
+        ids.update(rows.values_list("pk", flat=True))
+        if any(field.name == "code" for field in model._meta.fields):
+            codes.update(rows.values_list("code", flat=True))
+    return sorted(ids), sorted(codes)
