@@ -24,7 +24,7 @@ class Tier(models.TextChoices):
 
 class Role(models.TextChoices):
     MINISTRY = "ministry", _("Ministry")
-    PROVINCE = "province", _("Province")
+    PROVINCE = "province", _("Provincial department")
     CITY_ADMIN = "city_admin", _("City administrator")
     DISTRICT_OFFICER = "district_officer", _("District officer")
     FINANCE_OFFICER = "finance_officer", _("Finance officer")

@@ -41,7 +41,7 @@ def test_the_fact_sheet_reads_in_chinese(factsheet):
 
     assert "新乡市中小企业数字化转型城市试点概况" in text
     assert "起重装备制造" in text
-    assert "100000000.00" in text
+    assert "100,000,000.00" in text
     assert "第四批" in text
 
 
