@@ -106,3 +106,18 @@ def test_it_changes_the_password(demo, client, settings):
 def test_it_sends_visitors_to_the_login_page(client):
     assert client.get("/").url == "/accounts/login/"
     assert client.get("/c/shenyang/").url.startswith("/accounts/login/")
+
+
+def test_the_token_endpoint_is_throttled_too(demo, settings):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post("/api/v1/auth/token/", {"username": "ministry", "password": "guess"})
+
+    response = client.post(
+        "/api/v1/auth/token/", {"username": "ministry", "password": settings.DEMO_PASSWORD}
+    )
+
+    assert response.status_code in (400, 429)
+    assert "token" not in response.json()

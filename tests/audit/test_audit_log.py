@@ -19,6 +19,16 @@ def admin_user(demo):
 
 
 @pytest.fixture
+def tamper():
+    """Act as an intruder with superuser rights: on PostgreSQL, stop triggers firing."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL session_replication_role = replica")
+
+
+@pytest.fixture
 def three_decisions(admin_user):
     city = City.objects.get(code="shenyang")
     return [
@@ -33,7 +43,7 @@ def test_the_demo_log_verifies(demo, capsys):
     assert "audit log intact" in capsys.readouterr().out
 
 
-def test_an_edited_entry_is_detected(three_decisions):
+def test_an_edited_entry_is_detected(three_decisions, tamper):
     target = three_decisions[1]
     AuditEntry.objects.filter(pk=target.pk).update(reason="改过的理由")
 
@@ -46,7 +56,7 @@ def test_an_edited_entry_is_detected(three_decisions):
         call_command("verify_audit_log")
 
 
-def test_a_deleted_entry_is_detected(three_decisions):
+def test_a_deleted_entry_is_detected(three_decisions, tamper):
     target = three_decisions[1]
     AuditEntry.objects.filter(pk=target.pk).delete()
 
@@ -55,13 +65,13 @@ def test_a_deleted_entry_is_detected(three_decisions):
     assert any(f"#{target.seq}" in p and "missing" in p for p in problems)
 
 
-def test_a_deleted_last_entry_is_detected(three_decisions):
+def test_a_deleted_last_entry_is_detected(three_decisions, tamper):
     AuditEntry.objects.filter(pk=three_decisions[-1].pk).delete()
 
     assert any("should end at" in p for p in audit_verify())
 
 
-def test_a_rewritten_chain_is_detected(three_decisions):
+def test_a_rewritten_chain_is_detected(three_decisions, tamper):
     # Editing an entry and recomputing its own hash still breaks the next entry's link.
     from pilot_portal.audit.services import entry_digest
 
@@ -141,3 +151,16 @@ def test_a_district_of_another_city_cannot_be_granted(admin_user):
             actor=admin_user,
         )
     assert not Membership.objects.filter(user=user).exists()
+
+
+def test_postgresql_itself_refuses_to_edit_an_entry(three_decisions):
+    from django.db import connection, transaction
+    from django.db.utils import DatabaseError
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the trigger exists on PostgreSQL only")
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        AuditEntry.objects.filter(pk=three_decisions[0].pk).update(reason="edited")
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        AuditEntry.objects.filter(pk=three_decisions[0].pk).delete()
+    assert audit_verify() == []
