@@ -4,6 +4,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -21,7 +22,17 @@ class ObtainTokenView(ObtainAuthToken):
     @extend_schema(responses=TokenOutputSerializer)
     def post(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        if not serializer.is_valid():
+            # django-axes marks the request it saw (DRF's wrapper) when the account is locked.
+            if getattr(request, "axes_locked_out", False):
+                return Response(
+                    {
+                        "detail": "登录失败次数过多，账户已锁定 15 分钟 / too many failed logins: "
+                        "the account is locked for 15 minutes"
+                    },
+                    status=429,
+                )
+            raise ValidationError(serializer.errors)
         user = serializer.validated_data["user"]
         token, _created = Token.objects.get_or_create(user=user)
         if token_expired(token):

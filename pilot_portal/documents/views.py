@@ -26,6 +26,6 @@ class DocumentDownloadPage(CityPageMixin):
 
 
 class DocumentDownloadAPI(CityScopedMixin, APIView):
-    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    @extend_schema(responses={(200, "*/*"): OpenApiTypes.BINARY})
     def get(self, request, city_code, pk):
         return document_response(get_document_for(request.user, self.city, pk))

@@ -1,8 +1,7 @@
 """The pages in a real browser: log in as each kind of user, switch language and city, run a job.
 
 Runs Debian's chromium through Playwright against `live_server` on the demo data. The live
-server needs real transactions, so the demo is seeded per test under `transactional_db`
-(with a fast password hasher: the demo has ~30 users).
+server needs real transactions, so the demo is seeded per test under `transactional_db`.
 """
 
 import re
@@ -32,16 +31,15 @@ def zh(text) -> str:
 
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args):
-    # A Chinese browser: the portal's default language, whatever the machine's locale is.
-    return {**browser_context_args, "locale": "zh-CN", "viewport": {"width": 1280, "height": 900}}
+    # An English browser: the portal speaks Chinese anyway until the user picks English.
+    return {**browser_context_args, "locale": "en-US", "viewport": {"width": 1280, "height": 900}}
 
 
 @pytest.fixture
-def demo_live(transactional_db, live_server, settings):
+def demo_live(transactional_db, live_server):
     """The demo world, committed, so the live server's thread sees it."""
     from pilot_portal.demo.services import demo_seed
 
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     return demo_seed(
         seed_file=Path(settings.SEED_DATA_DIR) / "seed-cities.json", password=settings.DEMO_PASSWORD
     )
@@ -113,13 +111,17 @@ def test_a_wrong_password_is_refused_on_the_login_page(page, live_server, demo_l
 def test_the_language_switch_changes_the_page_language_and_back(page, live_server, demo_live):
     page.goto(f"{live_server.url}/accounts/login/")
     html, heading = page.locator("html"), page.locator("main h1")
-    expect(html).to_have_attribute("lang", "zh-hans")
+    expect(html).to_have_attribute("lang", "zh-hans")  # despite the browser's Accept-Language
     expect(heading).to_have_text(LOG_IN["zh-hans"])
+    # Each language is named in its own language, whatever the page's language.
+    expect(page.locator("form.lang button")).to_have_text(["简体中文", "English"])
 
     page.locator("form.lang button[value=en]").click()
     expect(html).to_have_attribute("lang", "en")
     expect(heading).to_have_text(LOG_IN["en"])
     expect(page).to_have_url(path_of(live_server, "/accounts/login/"))
+    expect(page.locator("form.lang button")).to_have_text(["简体中文", "English"])
+    expect(page.locator("form.lang button[aria-pressed=true]")).to_have_attribute("value", "en")
 
     # The choice sticks after logging in, until switched back.
     log_in(page, live_server, f"{CITY}-city_admin")
@@ -177,6 +179,8 @@ def test_a_city_admin_runs_an_export_job_and_downloads_its_file(page, live_serve
     log_in(page, live_server, f"{CITY}-city_admin")
     expect(page).to_have_url(path_of(live_server, f"/c/{CITY}/"))
 
+    # The view queues the job with on_commit; outside a transaction (as here, and in production
+    # with ATOMIC_REQUESTS off) eager Celery runs it before the redirect to the job's page.
     page.locator("button[name=kind][value=city_export]").click()
 
     expect(page).to_have_url(re.compile(re.escape(f"{live_server.url}/c/{CITY}/jobs/") + r"\d+/$"))
@@ -193,3 +197,32 @@ def test_a_city_admin_runs_an_export_job_and_downloads_its_file(page, live_serve
     download = download_info.value
     assert re.fullmatch(rf"{CITY}-export-\d+\.xlsx", download.suggested_filename)
     assert Path(download.path()).read_bytes()[:2] == b"PK"  # an xlsx is a zip
+
+
+def test_a_queued_job_s_page_follows_it_until_its_file_is_ready(page, live_server, demo_live):
+    """The progress bar polls the API while the job waits and runs, then shows the file."""
+    from django.contrib.auth import get_user_model
+
+    from pilot_portal.jobs.services import job_run, job_set_progress
+    from pilot_portal.tenancy.models import City
+    from tests.factories import JobFactory
+
+    admin = get_user_model().objects.get(username=f"{CITY}-city_admin")
+    job = JobFactory(city=City.objects.get(code=CITY), kind="city_export", started_by=admin)
+    log_in(page, live_server, admin.username)
+    expect(page).to_have_url(path_of(live_server, f"/c/{CITY}/"))
+
+    page.goto(f"{live_server.url}/c/{CITY}/jobs/{job.pk}/")
+    status, bar = page.get_by_test_id("job-status"), page.locator("[role=progressbar]")
+    expect(status).to_have_attribute("data-status", "queued")
+    expect(page.get_by_test_id("job-file")).to_be_hidden()
+
+    job_set_progress(job, 40)  # as a worker reports progress
+    expect(bar).to_have_attribute("aria-valuenow", "40")
+    expect(page.locator(".job .pct")).to_have_text("40%")
+
+    job_run(job_id=job.pk)  # the worker finishes: the page reloads itself
+    expect(status).to_have_attribute("data-status", "succeeded")
+    expect(bar).to_have_attribute("aria-valuenow", "100")
+    expect(page.get_by_test_id("job-file")).to_be_visible()
+    expect(page.get_by_test_id("job-file")).to_contain_text(f"{CITY}-export-{job.pk}.xlsx")
