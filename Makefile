@@ -66,9 +66,9 @@ test: test-packages setup $(if $(filter true,$(CI)),services)
 	$(MANAGE) makemigrations --check --dry-run -v1
 	$(VENV)/bin/pytest -q
 
-bench: test-packages setup
+bench: setup
 	@scripts/ensure-debian-packages.sh wrk postgresql
-	@scripts/ensure-services.sh
+	@scripts/ensure-services.sh postgres
 	$(PY) -m benchmarks.run
 
 lint:

@@ -46,7 +46,7 @@ class Enterprise(models.Model):
     history = HistoricalRecords()
 
     class Meta:
-        ordering = ["city", "name"]
+        ordering = ["city_id", "name"]
         verbose_name = _("enterprise")
         verbose_name_plural = _("enterprises")
         constraints = [

@@ -105,7 +105,9 @@ TEMPLATES = [
 DATABASES = {
     "default": read_env(env.db_url, "DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")
 }
-DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# Persistent connections: a new PostgreSQL backend per request costs more than the request.
+DATABASES["default"]["CONN_MAX_AGE"] = read_env(env.int, "CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = read_env(env.str, "REDIS_URL", default="")

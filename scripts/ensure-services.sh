@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # CI needs PostgreSQL and Redis: start them when installed but down; fail when absent.
+# `ensure-services.sh postgres` checks PostgreSQL alone (the benchmarks need no Redis).
 set -euo pipefail
+only="${1:-all}"
 if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
   if [ -d /etc/postgresql ] && command -v pg_ctlcluster >/dev/null; then
     echo "Starting PostgreSQL"
@@ -9,6 +11,7 @@ if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
   fi
 fi
 pg_isready -q -h 127.0.0.1 -p 5432 || { echo "PostgreSQL is required on 127.0.0.1:5432 and is not running" >&2; exit 1; }
+if [ "$only" = postgres ]; then echo "PostgreSQL is up"; exit 0; fi
 if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
   if command -v redis-server >/dev/null; then
     echo "Starting Redis"

@@ -1,9 +1,22 @@
 """Reads for home pages, overviews and exports: reporting reads every app, nothing imports it."""
 
-from django.db.models import Count, Q
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 
 from enterprises.models import Enterprise
 from pilot_portal.tenancy.models import Batch, City, District, Membership, Role, Sector
+
+
+def _count_per_city(model, **filters):
+    """Rows of `model` per city as a correlated subquery (joins would multiply the rows)."""
+    counts = (
+        model.objects.filter(city=OuterRef("pk"), **filters)
+        .order_by()
+        .values("city")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counts, output_field=IntegerField()), 0)
 
 
 def city_list_for_overview(*, cities):
@@ -11,16 +24,16 @@ def city_list_for_overview(*, cities):
     return (
         cities.select_related("province")
         .annotate(
-            district_count=Count("districts", distinct=True),
-            sector_count=Count("sectors", distinct=True),
-            enterprise_count=Count("enterprises", distinct=True),
+            district_count=_count_per_city(District),
+            sector_count=_count_per_city(Sector),
+            enterprise_count=_count_per_city(Enterprise),
         )
         .order_by("province__code", "code")
     )
 
 
 def city_home_counts(*, city: City, membership: Membership | None) -> dict:
-    """The counts a member's home page leads with, computed in the database."""
+    """The counts a member's home page leads with: two queries, whatever the city's size."""
     enterprises = Enterprise.objects.for_city(city)
     if membership is not None and membership.role == Role.DISTRICT_OFFICER:
         enterprises = enterprises.filter(district_id=membership.district_id)
@@ -29,10 +42,18 @@ def city_home_counts(*, city: City, membership: Membership | None) -> dict:
         above_size=Count("pk", filter=Q(size="above")),
         level_2_plus=Count("pk", filter=Q(current_level__gte=2)),
     )
-    counts["districts"] = District.objects.for_city(city).count()
-    counts["sectors"] = Sector.objects.for_city(city).count()
-    counts["batches"] = Batch.objects.for_city(city).count()
-    counts["members"] = Membership.objects.for_city(city).filter(is_active=True).count()
+    per_city = (
+        City.objects.filter(pk=city.pk)
+        .annotate(
+            n_districts=_count_per_city(District),
+            n_sectors=_count_per_city(Sector),
+            n_batches=_count_per_city(Batch),
+            n_members=_count_per_city(Membership, is_active=True),
+        )
+        .values("n_districts", "n_sectors", "n_batches", "n_members")
+        .get()
+    )
+    counts.update({name.removeprefix("n_"): value for name, value in per_city.items()})
     return counts
 
 

@@ -43,6 +43,7 @@ class CityHomeView(CityPageMixin):
             "role_label": Role(role).label,
             "membership": membership,
             "counts": selectors.city_home_counts(city=city, membership=membership),
+            "batches": list(city.batches.order_by("opens")),
             "recent_jobs": list(job_list(city=city, user=user)[:5]),
             "job_kinds": [k for k in all_kinds() if roles & k.roles],
             "can_view_members": policy.can(user, "members.view", city=city),

@@ -112,7 +112,7 @@ class District(models.Model):
     history = HistoricalRecords()
 
     class Meta:
-        ordering = ["city", "code"]
+        ordering = ["city_id", "code"]
         verbose_name = _("district")
         verbose_name_plural = _("districts")
         constraints = [
@@ -135,7 +135,7 @@ class Sector(models.Model):
     history = HistoricalRecords()
 
     class Meta:
-        ordering = ["city", "code"]
+        ordering = ["city_id", "code"]
         verbose_name = _("sector")
         verbose_name_plural = _("sectors")
         constraints = [
@@ -159,7 +159,7 @@ class Batch(models.Model):
     history = HistoricalRecords()
 
     class Meta:
-        ordering = ["city", "opens"]
+        ordering = ["city_id", "opens"]
         verbose_name = _("batch")
         verbose_name_plural = _("batches")
         constraints = [
@@ -210,7 +210,7 @@ class Membership(models.Model):
     history = HistoricalRecords()
 
     class Meta:
-        ordering = ["user", "city", "role"]
+        ordering = ["user_id", "city_id", "role"]
         verbose_name = _("membership")
         verbose_name_plural = _("memberships")
         constraints = [

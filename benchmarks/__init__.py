@@ -1,0 +1,1 @@
+"""National-scale benchmarks: `python -m benchmarks.run` (or `make bench`); see README.md."""

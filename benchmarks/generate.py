@@ -1,0 +1,375 @@
+"""National-scale benchmark data: provinces, cities, their reference data, enterprises, users.
+
+Defaults: 100 cities × 700 enterprises, each city with 10 districts, 5 sectors, 2 batches,
+one provider and one user per city role (`bench-<city>-<role>`); one user per province
+(`bench-<province>-province`) and `ministry`. Everything goes in with bulk_create, which
+skips django-simple-history: the history tables stay empty, which the benchmark does not read.
+
+Standalone (the database must exist and be migrated; `python -m benchmarks.run` does both):
+
+    python -m benchmarks.generate [--quick] [--cities N] [--per-city N]
+
+It empties every table first (TRUNCATE), so it refuses any database not named *bench*.
+"""
+
+import argparse
+import os
+import random
+import time
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+# GB/T 2260 province-level divisions: (two-digit code, slug, name, region).
+PROVINCES = [
+    ("11", "beijing", "北京市", "east"),
+    ("12", "tianjin", "天津市", "east"),
+    ("13", "hebei", "河北省", "east"),
+    ("14", "shanxi", "山西省", "central"),
+    ("15", "neimenggu", "内蒙古自治区", "west"),
+    ("21", "liaoning", "辽宁省", "northeast"),
+    ("22", "jilin", "吉林省", "northeast"),
+    ("23", "heilongjiang", "黑龙江省", "northeast"),
+    ("31", "shanghai", "上海市", "east"),
+    ("32", "jiangsu", "江苏省", "east"),
+    ("33", "zhejiang", "浙江省", "east"),
+    ("34", "anhui", "安徽省", "central"),
+    ("35", "fujian", "福建省", "east"),
+    ("36", "jiangxi", "江西省", "central"),
+    ("37", "shandong", "山东省", "east"),
+    ("41", "henan", "河南省", "central"),
+    ("42", "hubei", "湖北省", "central"),
+    ("43", "hunan", "湖南省", "central"),
+    ("44", "guangdong", "广东省", "east"),
+    ("45", "guangxi", "广西壮族自治区", "west"),
+    ("46", "hainan", "海南省", "east"),
+    ("50", "chongqing", "重庆市", "west"),
+    ("51", "sichuan", "四川省", "west"),
+    ("52", "guizhou", "贵州省", "west"),
+    ("53", "yunnan", "云南省", "west"),
+    ("54", "xizang", "西藏自治区", "west"),
+    ("61", "shaanxi", "陕西省", "west"),
+    ("62", "gansu", "甘肃省", "west"),
+    ("63", "qinghai", "青海省", "west"),
+    ("64", "ningxia", "宁夏回族自治区", "west"),
+    ("65", "xinjiang", "新疆维吾尔自治区", "west"),
+]
+# GB/T 4754 manufacturing sub-industries the seed cities chose.
+SECTORS = [
+    ("C342", "机床（金属加工机械）制造"),
+    ("C346", "风冷设备（风机、制冷空调设备）制造"),
+    ("C345", "传动设备（轴承、齿轮和传动部件）制造"),
+    ("C367", "汽车零部件及配件制造"),
+    ("C382", "输配电及控制设备制造"),
+    ("C391", "计算机制造"),
+    ("C292", "塑料制品业"),
+    ("C331", "结构性金属制品制造"),
+    ("C358", "医疗仪器设备及器械制造"),
+    ("C265", "合成材料制造"),
+]
+ENTERPRISE_SUFFIXES = [
+    "精密机械有限公司",
+    "智能装备股份有限公司",
+    "电气控制有限公司",
+    "汽车零部件有限公司",
+    "传动科技有限公司",
+    "新材料科技有限公司",
+    "仪器仪表有限公司",
+    "数控设备有限公司",
+]
+BENCH_PASSWORD = "Bench-Pass-2026"  # the same for every user, hashed once
+PROVIDER_SERIAL = 90_000_000  # providers' credit codes sit apart from the enterprises'
+BATCH_SIZE = 5000
+
+
+@dataclass
+class SeedResult:
+    seconds: float = 0.0
+    rows: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def total_rows(self) -> int:
+        return sum(self.rows.values())
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.total_rows / self.seconds if self.seconds else 0.0
+
+
+def city_code(index: int) -> str:
+    """The i-th bench city's code (0-based): city001, city002, …"""
+    return f"city{index + 1:03d}"
+
+
+def username(city: str, role: str) -> str:
+    return f"bench-{city}-{role}"
+
+
+def _check_bench_database(connection) -> None:
+    name = connection.settings_dict["NAME"]
+    if connection.vendor != "postgresql" or "bench" not in name:
+        raise SystemExit(
+            f"Refusing to empty database {name!r} ({connection.vendor}): the benchmark data "
+            "goes only into a PostgreSQL database whose name contains 'bench'."
+        )
+
+
+def reset() -> None:
+    """Empty every table except the migration record, content types and permissions."""
+    from django.db import connection
+
+    _check_bench_database(connection)
+    keep = {"django_migrations", "django_content_type", "auth_permission"}
+    tables = sorted(set(connection.introspection.django_table_names(only_existing=True)) - keep)
+    quoted = ", ".join(connection.ops.quote_name(table) for table in tables)
+    with connection.cursor() as cursor:
+        cursor.execute(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE")
+
+
+def analyze() -> float:
+    """Refresh the planner's statistics after the bulk load (as autovacuum would, later)."""
+    from django.db import connection
+
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    return time.perf_counter() - started
+
+
+def generate(
+    *,
+    cities: int,
+    enterprises_per_city: int,
+    districts_per_city: int = 10,
+    sectors_per_city: int = 5,
+    batches_per_city: int = 2,
+    seed: int = 2026,
+) -> SeedResult:
+    """Insert the data set into an empty database; return the seconds and rows per table."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.hashers import make_password
+    from django.db import connection, transaction
+
+    from enterprises.models import Enterprise
+    from pilot_portal.demo.services import demo_uscc
+    from pilot_portal.tenancy.models import (
+        CITY_ROLES,
+        Batch,
+        City,
+        District,
+        Membership,
+        Province,
+        Role,
+        Sector,
+    )
+    from providers.models import Provider, ProviderKind
+
+    _check_bench_database(connection)
+    if not 1 <= districts_per_city <= 99 or not 1 <= sectors_per_city <= len(SECTORS):
+        raise ValueError("1–99 districts and 1–10 sectors per city")
+    if cities > len(PROVINCES) * 99 or enterprises_per_city >= PROVIDER_SERIAL:
+        raise ValueError("too many cities or enterprises for the division and credit codes")
+    User = get_user_model()
+    rng = random.Random(seed)
+    password = make_password(BENCH_PASSWORD)  # hashed once, shared by every user
+    result = SeedResult()
+    started = time.perf_counter()
+
+    def insert(model, objects):
+        model.objects.bulk_create(objects, batch_size=BATCH_SIZE)
+        result.rows[model._meta.db_table] = result.rows.get(model._meta.db_table, 0) + len(objects)
+        return objects
+
+    with transaction.atomic():
+        used = PROVINCES[: min(cities, len(PROVINCES))]
+        provinces = insert(Province, [Province(code=slug, name=name) for _, slug, name, _ in used])
+
+        city_rows, per_province = [], {}
+        for index in range(cities):
+            province_index = index % len(used)
+            prefix, _, province_name, region = used[province_index]
+            number = per_province[prefix] = per_province.get(prefix, 0) + 1
+            short = province_name.removesuffix("省").removesuffix("市")[:2]
+            batch_year = 2023 + index % 3
+            city_rows.append(
+                City(
+                    code=city_code(index),
+                    name=f"{short}试点{number}号市",
+                    name_en=f"Pilot City {index + 1}",
+                    province=provinces[province_index],
+                    division_code=f"{prefix}{number:02d}00",
+                    region=region,
+                    tier="capital" if number == 1 else "prefecture",
+                    batch_year=batch_year,
+                    award_cap=Decimal(100_000_000 + 10_000_000 * (index % 6)),
+                    local_matching_ratio=Decimal("1.00") + Decimal(index % 4) / 4,
+                    period_start=date(batch_year, 12, 1),
+                    period_end=date(batch_year + 2, 12, 31),
+                    enterprises_target=max(1, enterprises_per_city * 9 // 10),
+                )
+            )
+        city_rows = insert(City, city_rows)
+
+        districts = {city.pk: [] for city in city_rows}
+        sectors = {city.pk: [] for city in city_rows}
+        batches = []
+        for index, city in enumerate(city_rows):
+            for number in range(1, districts_per_city + 1):
+                districts[city.pk].append(
+                    District(
+                        city=city,
+                        code=f"{city.division_code[:4]}{number:02d}",
+                        name=f"{city.name.removesuffix('市')}第{number}区",
+                    )
+                )
+            for offset in range(sectors_per_city):
+                code, name = SECTORS[(index + offset) % len(SECTORS)]
+                sectors[city.pk].append(Sector(city=city, code=code, name=name, gbt_code=code))
+            for number in range(batches_per_city):
+                year = city.batch_year + 1 + number
+                batches.append(
+                    Batch(
+                        city=city,
+                        name=f"第{number + 1}批",
+                        year=year,
+                        opens=date(year, 3, 1),
+                        closes=date(year, 10, 31),
+                    )
+                )
+        insert(District, [d for rows in districts.values() for d in rows])
+        insert(Sector, [s for rows in sectors.values() for s in rows])
+        insert(Batch, batches)
+
+        providers = insert(
+            Provider,
+            [
+                Provider(
+                    uscc=demo_uscc(city.division_code, PROVIDER_SERIAL),
+                    name=f"{city.name.removesuffix('市')}数字科技服务有限公司",
+                    kind=ProviderKind.INTEGRATOR,
+                )
+                for city in city_rows
+            ],
+        )
+
+        enterprises, first_enterprise = [], {}
+        for city in city_rows:
+            short = city.name.removesuffix("市")
+            for serial in range(1, enterprises_per_city + 1):
+                district = districts[city.pk][serial % districts_per_city]
+                enterprise = Enterprise(
+                    city=city,
+                    uscc=demo_uscc(district.code, serial),
+                    name=f"{short}{ENTERPRISE_SUFFIXES[serial % 8]}{serial:04d}",
+                    district=district,
+                    sector=sectors[city.pk][serial % sectors_per_city],
+                    size="above" if rng.random() < 0.4 else "below",
+                    srdi=rng.choice(["none", "none", "none", "provincial", "little_giant"]),
+                    current_level=rng.choice([None, 1, 2, 3, 4]),
+                )
+                enterprises.append(enterprise)
+                first_enterprise.setdefault(city.pk, enterprise)
+        insert(Enterprise, enterprises)
+
+        # Users: one per city role per city, one per province, the ministry.
+        users, grants = [], []
+        for city, provider in zip(city_rows, providers, strict=True):
+            for role in sorted(CITY_ROLES):
+                user = User(
+                    username=username(city.code, role),
+                    password=password,
+                    first_name=f"{city.name}{Role(role).label}"[:150],
+                )
+                users.append(user)
+                enterprise = first_enterprise.get(city.pk)
+                grants.append(
+                    dict(
+                        user=user,
+                        role=role,
+                        city=city,
+                        district=districts[city.pk][0] if role == Role.DISTRICT_OFFICER else None,
+                        enterprise=enterprise if role == Role.ENTERPRISE else None,
+                        provider=provider if role == Role.PROVIDER else None,
+                    )
+                )
+        for province in provinces:
+            user = User(
+                username=f"bench-{province.code}-province",
+                password=password,
+                first_name=province.name,
+            )
+            users.append(user)
+            grants.append(dict(user=user, role=Role.PROVINCE, province=province))
+        ministry = User(username="ministry", password=password, first_name="工业和信息化部")
+        users.append(ministry)
+        grants.append(dict(user=ministry, role=Role.MINISTRY))
+        insert(User, users)
+        insert(Membership, [Membership(**grant) for grant in grants])
+
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def credentials(*, city: str) -> dict[str, str]:
+    """Sessions and API tokens the load test and the query counts act with, for `city`.
+
+    Sessions are written straight to the session store (no login request, so django-axes
+    is not involved): what `django.contrib.auth.login` would store for ModelBackend.
+    """
+    from django.contrib.auth import get_user_model
+    from django.contrib.sessions.backends.db import SessionStore
+    from rest_framework.authtoken.models import Token
+
+    User = get_user_model()
+
+    def session_for(user) -> str:
+        session = SessionStore()
+        session["_auth_user_id"] = str(user.pk)
+        session["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
+        session["_auth_user_hash"] = user.get_session_auth_hash()
+        session.create()
+        return session.session_key
+
+    city_admin = User.objects.get(username=username(city, "city_admin"))
+    ministry = User.objects.get(username="ministry")
+    return {
+        "city": city,
+        "city_admin_session": session_for(city_admin),
+        "city_admin_token": Token.objects.get_or_create(user=city_admin)[0].key,
+        "ministry_session": session_for(ministry),
+        "ministry_token": Token.objects.get_or_create(user=ministry)[0].key,
+    }
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="10 cities × 100 enterprises")
+    parser.add_argument("--cities", type=int)
+    parser.add_argument("--per-city", type=int, dest="per_city")
+    args = parser.parse_args(argv)
+    quick = args.quick or os.environ.get("BENCH_QUICK") == "1"
+    cities = args.cities or int(os.environ.get("BENCH_CITIES") or (10 if quick else 100))
+    per_city = args.per_city or int(
+        os.environ.get("BENCH_ENTERPRISES_PER_CITY") or (100 if quick else 700)
+    )
+
+    import django
+
+    from benchmarks.environment import database_url
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pilot_portal.settings")
+    os.environ.setdefault("DATABASE_URL", database_url())
+    django.setup()
+    reset()
+    result = generate(cities=cities, enterprises_per_city=per_city)
+    analyze()
+    print(
+        f"{cities} cities × {per_city} enterprises: {result.total_rows:,} rows in "
+        f"{result.seconds:.1f} s ({result.rows_per_second:,.0f} rows/s)"
+    )
+    for table, rows in sorted(result.rows.items()):
+        print(f"  {table:<28}{rows:>10,}")
+
+
+if __name__ == "__main__":
+    main()

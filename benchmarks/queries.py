@@ -1,0 +1,86 @@
+"""SQL queries per page, counted in-process with Django's test client (Django set up).
+
+The same pages are counted on a small data set and on the full one: a count that grows
+with the number of cities or enterprises is an N+1 somewhere.
+"""
+
+import statistics
+import time
+from dataclasses import dataclass
+
+# (name, path, who, auth) — `auth` names the credential: a session cookie or an API token.
+PAGES = [
+    ("city_home", "/c/{city}/", "city_admin", "session"),
+    ("api_cities", "/api/v1/cities/", "ministry", "token"),
+    ("api_sectors", "/api/v1/cities/{city}/sectors/", "city_admin", "token"),
+    ("overview", "/overview/", "ministry", "session"),
+]
+
+
+@dataclass
+class PageQueries:
+    name: str
+    path: str
+    who: str
+    status: int
+    queries: int
+    sql: list[str]
+    median_ms: float
+    bytes: int
+
+
+def _client_for(credentials: dict, who: str, auth: str):
+    from django.conf import settings
+    from django.test import Client
+
+    if auth == "token":
+        return Client(HTTP_AUTHORIZATION=f"Token {credentials[f'{who}_token']}")
+    client = Client()
+    client.cookies[settings.SESSION_COOKIE_NAME] = credentials[f"{who}_session"]
+    return client
+
+
+def _redact(statement: str, credentials: dict) -> str:
+    """One line, with the session keys and tokens shown as their names (results are committed)."""
+    statement = " ".join(statement.split())
+    for name, value in credentials.items():
+        if name != "city":
+            statement = statement.replace(value, f"<{name}>")
+    return statement
+
+
+def count_pages(credentials: dict, *, repeat: int = 5, budget_seconds: float = 15.0) -> list:
+    """Each page's status, query count and SQL (first request), and median in-process time."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    results = []
+    for name, template, who, auth in PAGES:
+        path = template.format(city=credentials["city"])
+        client = _client_for(credentials, who, auth)
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(path)
+        # Read now: the log is a view of the connection's, which the next request clears.
+        sql = [_redact(query["sql"], credentials) for query in captured.captured_queries]
+        if response.status_code != 200:
+            raise RuntimeError(f"{path} as {who} answered {response.status_code}, not 200")
+        timings, started = [], time.perf_counter()
+        for _ in range(repeat):  # stop early for a slow page; at least one timing
+            begin = time.perf_counter()
+            client.get(path)
+            timings.append((time.perf_counter() - begin) * 1000)
+            if time.perf_counter() - started > budget_seconds / len(PAGES):
+                break
+        results.append(
+            PageQueries(
+                name=name,
+                path=path,
+                who=who,
+                status=response.status_code,
+                queries=len(sql),
+                sql=[statement[:300] for statement in sql],
+                median_ms=round(statistics.median(timings), 2),
+                bytes=len(response.content),
+            )
+        )
+    return results

@@ -1,0 +1,36 @@
+"""The benchmark runner reads wrk's output correctly (the figures in results/ depend on it)."""
+
+from benchmarks.loadtest import parse_wrk
+
+WRK_OUTPUT = """Running 10s test @ http://127.0.0.1:8123/healthz
+  4 threads and 16 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency     4.52ms    2.10ms  41.30ms   85.12%
+    Req/Sec     0.88k   120.45     1.20k    70.00%
+  Latency Distribution
+     50%    4.14ms
+     75%    5.20ms
+     90%    6.90ms
+     99%   11.45ms
+  35060 requests in 10.00s, 7.12MB read
+  Non-2xx or 3xx responses: 3
+Requests/sec:   3506.10
+Transfer/sec:    729.34KB
+"""
+
+
+def test_it_reads_throughput_percentiles_and_errors():
+    result = parse_wrk(WRK_OUTPUT)
+
+    assert result.requests == 35060
+    assert result.rps == 3506.10
+    assert (result.p50_ms, result.p99_ms, result.max_ms) == (4.14, 11.45, 41.3)
+    assert result.non_2xx_3xx == 3
+
+
+def test_it_converts_microseconds_and_seconds():
+    output = WRK_OUTPUT.replace("4.14ms", "950.00us").replace("11.45ms", "1.20s")
+
+    result = parse_wrk(output)
+
+    assert (result.p50_ms, result.p99_ms) == (0.95, 1200.0)
