@@ -15,35 +15,20 @@ def with_actor(instance, actor):
     return instance
 
 
-def entry_digest(
-    *,
-    prev_hash: str,
-    seq: int,
-    recorded_at,
-    actor_username: str,
-    city_code: str,
-    action: str,
-    object_type: str,
-    object_id: str,
-    reason: str,
-    data,
-) -> str:
+# What each entry's hash covers, in this order (with the previous entry's hash before it).
+HASHED_FIELDS = (
+    "seq", "recorded_at", "actor_username", "city_code", "action", "object_type", "object_id",
+    "reason", "data",
+)  # fmt: skip
+
+
+def entry_digest(*, prev_hash: str, fields: dict) -> str:
+    values = [
+        fields[name].isoformat() if name == "recorded_at" else fields[name]
+        for name in HASHED_FIELDS
+    ]
     payload = json.dumps(
-        [
-            seq,
-            recorded_at.isoformat(),
-            actor_username,
-            city_code,
-            action,
-            object_type,
-            object_id,
-            reason,
-            data,
-        ],
-        ensure_ascii=False,
-        sort_keys=True,
-        separators=(",", ":"),
-        default=str,
+        values, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str
     )
     return hashlib.sha256((prev_hash + payload).encode()).hexdigest()
 
@@ -67,7 +52,7 @@ def audit_record(
             "reason": reason,
             "data": data,
         }
-        digest = entry_digest(prev_hash=head.hash, **fields)
+        digest = entry_digest(prev_hash=head.hash, fields=fields)
         entry = AuditEntry.objects.create(
             actor=actor if getattr(actor, "is_authenticated", False) else None,
             prev_hash=head.hash,
@@ -95,16 +80,7 @@ def audit_verify() -> list[str]:
                 "the previous entry (an entry before it was edited or deleted)"
             )
         digest = entry_digest(
-            prev_hash=entry.prev_hash,
-            seq=entry.seq,
-            recorded_at=entry.recorded_at,
-            actor_username=entry.actor_username,
-            city_code=entry.city_code,
-            action=entry.action,
-            object_type=entry.object_type,
-            object_id=entry.object_id,
-            reason=entry.reason,
-            data=entry.data,
+            prev_hash=entry.prev_hash, fields={name: getattr(entry, name) for name in HASHED_FIELDS}
         )
         if digest != entry.hash:
             problems.append(

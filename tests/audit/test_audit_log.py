@@ -73,23 +73,11 @@ def test_a_deleted_last_entry_is_detected(three_decisions, tamper):
 
 def test_a_rewritten_chain_is_detected(three_decisions, tamper):
     # Editing an entry and recomputing its own hash still breaks the next entry's link.
-    from pilot_portal.audit.services import entry_digest
+    from pilot_portal.audit.services import HASHED_FIELDS, entry_digest
 
     target = AuditEntry.objects.get(pk=three_decisions[0].pk)
-    fields = {
-        f: getattr(target, f)
-        for f in (
-            "seq",
-            "recorded_at",
-            "actor_username",
-            "city_code",
-            "action",
-            "object_type",
-            "object_id",
-            "data",
-        )
-    }
-    forged = entry_digest(prev_hash=target.prev_hash, reason="forged", **fields)
+    fields = {name: getattr(target, name) for name in HASHED_FIELDS} | {"reason": "forged"}
+    forged = entry_digest(prev_hash=target.prev_hash, fields=fields)
     AuditEntry.objects.filter(pk=target.pk).update(reason="forged", hash=forged)
 
     assert any("does not follow" in p for p in audit_verify())

@@ -61,23 +61,28 @@ def test_the_deploy_check_passes_in_production_mode():
     assert "no issues" in result.stdout
 
 
-def test_the_embedded_default_uses_sqlite_eager_celery_and_console_mail():
+def settings_seen(expressions: str, **env) -> list[str]:
+    """What the settings module computes from `env` (a fresh process: settings read env once)."""
     script = (
         "import django; django.setup(); from django.conf import settings as s; "
-        "print(s.DATABASES['default']['ENGINE'], s.CELERY_TASK_ALWAYS_EAGER, s.EMAIL_BACKEND, "
-        "s.CACHES['default']['BACKEND'])"
+        f"print({expressions})"
     )
-    base = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    unset = {"DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    base = {k: v for k, v in os.environ.items() if k not in unset}
     result = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**base, "DJANGO_SETTINGS_MODULE": "pilot_portal.settings"},
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60,
+        env={**base, "DJANGO_SETTINGS_MODULE": "pilot_portal.settings", **env},
+    )  # fmt: skip
+    return result.stdout.split()
+
+
+def test_the_embedded_default_uses_sqlite_eager_celery_and_console_mail():
+    seen = settings_seen(
+        "s.DATABASES['default']['ENGINE'], s.CELERY_TASK_ALWAYS_EAGER, s.EMAIL_BACKEND, "
+        "s.CACHES['default']['BACKEND']"
     )
 
-    assert result.stdout.split() == [
+    assert seen == [
         "django.db.backends.sqlite3",
         "True",
         "django.core.mail.backends.console.EmailBackend",
@@ -86,28 +91,17 @@ def test_the_embedded_default_uses_sqlite_eager_celery_and_console_mail():
 
 
 def test_database_and_redis_urls_switch_to_production_services():
-    script = (
-        "import django; django.setup(); from django.conf import settings as s; "
-        "print(s.DATABASES['default']['ENGINE'], s.DATABASES['default']['NAME'], "
-        "s.CELERY_TASK_ALWAYS_EAGER, s.CELERY_BROKER_URL)"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "pilot_portal.settings",
-            "DATABASE_URL": "postgres://portal@db:5432/portal",
-            "REDIS_URL": "redis://redis:6379/0",
-        },
+    seen = settings_seen(
+        "s.DATABASES['default']['ENGINE'], s.DATABASES['default']['NAME'], "
+        "s.CELERY_TASK_ALWAYS_EAGER, s.CELERY_BROKER_URL, s.CACHES['default']['BACKEND']",
+        DATABASE_URL="postgres://portal@db:5432/portal",
+        REDIS_URL="redis://redis:6379/0",
     )
 
-    assert result.stdout.split() == [
+    assert seen == [
         "django.db.backends.postgresql",
         "portal",
         "False",
         "redis://redis:6379/0",
+        "django.core.cache.backends.redis.RedisCache",
     ]
