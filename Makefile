@@ -25,9 +25,13 @@ help:
 	@echo "make test   set up and run the whole suite (ruff, migrations check, pytest)"
 	@echo "make bench  national-scale benchmarks into benchmarks/results/latest.json"
 
+# Debian's own Python lacks venv (python3-venv) and headers for psycopg2's build (python3-dev).
+PY_HEADERS := $(shell $(PYTHON) -c 'import os, sysconfig; print(os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")))')
+
 system-packages:
-	@scripts/ensure-debian-packages.sh $(APT_RUN) $(shell $(PYTHON) -c 'import ensurepip' 2>/dev/null || echo python3-venv) \
-	  $(shell [ "$(PYTHON)" = /usr/bin/python3 ] && echo python3-dev)
+	@scripts/ensure-debian-packages.sh $(APT_RUN) \
+	  $(shell $(PYTHON) -c 'import ensurepip' 2>/dev/null || echo python3-venv) \
+	  $(if $(filter True,$(PY_HEADERS)),,python3-dev)
 
 test-packages: system-packages
 	@scripts/ensure-debian-packages.sh $(APT_TEST)

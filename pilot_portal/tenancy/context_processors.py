@@ -8,7 +8,11 @@ def portal(request):
     if user is None or not user.is_authenticated:
         return {}
     city = getattr(request, "city", None)
+    jobs_in_nav = city is not None and (
+        policy.can(user, "job.start", city=city) or policy.can(user, "job.view_all", city=city)
+    )
     return {
+        "portal_nav_jobs": jobs_in_nav,
         "portal_memberships": policy.memberships(user),
         "portal_city": city,
         "portal_roles": sorted(policy.roles_in(user, city)) if city else [],
