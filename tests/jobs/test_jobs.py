@@ -54,8 +54,10 @@ def test_it_refuses_an_unknown_kind_and_creates_nothing(demo):
     assert Job.objects.count() == 0
 
 
-def test_it_refuses_a_role_that_may_not_start_jobs(demo):
-    response = api_as("shenyang-enterprise").post(
+@pytest.mark.parametrize("username", ["shenyang-enterprise", "ministry", "liaoning-province"])
+def test_it_refuses_a_role_that_may_not_start_jobs(demo, username):
+    # enterprises don't export the city; ministry and province users only read
+    response = api_as(username).post(
         "/api/v1/cities/shenyang/jobs/", {"kind": "city_export"}, format="json"
     )
 
