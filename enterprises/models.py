@@ -1,9 +1,10 @@
-"""Enterprises: a city's registry of SMEs.
+"""Enterprises: a city's registry of SMEs, and their enrolment applications.
 
-The platform issue ships the registry's core fields so memberships, the demo and
-the isolation suite have an enterprise to point at; enrolment builds on it.
+An application moves through the transition table in `enterprises/workflow.py`;
+every move is an `ApplicationTransition` row naming who, when and why.
 """
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -39,6 +40,14 @@ class Enterprise(models.Model):
     )
     in_2022_pilot = models.BooleanField(_("in the 2022 transformation pilot"), default=False)
     blacklisted_until = models.DateField(_("blacklisted until"), null=True, blank=True)
+    blacklist_reason = models.TextField(_("blacklist reason"), blank=True)
+    legal_representative = models.CharField(_("legal representative"), max_length=64, blank=True)
+    contact_name = models.CharField(_("contact person"), max_length=64, blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=32, blank=True)
+    contact_email = models.EmailField(_("contact e-mail"), blank=True)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    employees = models.PositiveIntegerField(_("employees"), null=True, blank=True)
+    description = models.TextField(_("main business"), blank=True)
     current_level = models.PositiveSmallIntegerField(_("digital level"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -60,3 +69,84 @@ class Enterprise(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class ApplicationStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    DISTRICT_APPROVED = "district_approved", _("Approved by the district")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    RETURNED = "returned", _("Returned for changes")
+
+
+class Application(models.Model):
+    """An enterprise's application to an enrolment batch (district review, then city review)."""
+
+    city = models.ForeignKey(City, on_delete=models.PROTECT, related_name="applications")
+    enterprise = models.ForeignKey(
+        Enterprise, on_delete=models.PROTECT, related_name="applications"
+    )
+    batch = models.ForeignKey(
+        "tenancy.Batch", on_delete=models.PROTECT, related_name="applications"
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=24,
+        choices=ApplicationStatus.choices,
+        default=ApplicationStatus.DRAFT,
+    )
+    declares_not_central_little_giant = models.BooleanField(
+        _("declares: not a little giant funded by the central SME fund"), default=False
+    )
+    declares_not_in_2022_pilot = models.BooleanField(
+        _("declares: not in the 2022 transformation pilot"), default=False
+    )
+    exclusion_override_reason = models.TextField(
+        _("reason for approving despite an exclusion"), blank=True
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = CityScopedQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-updated_at", "-pk"]
+        verbose_name = _("application")
+        verbose_name_plural = _("applications")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enterprise", "batch"], name="application_once_per_batch"
+            )
+        ]
+        indexes = [models.Index(fields=["city", "status"])]
+
+    def __str__(self):
+        return f"{self.enterprise} · {self.batch}"
+
+
+class ApplicationTransition(models.Model):
+    """One step of an application's history: who moved it, when, from where to where, why."""
+
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="transitions"
+    )
+    action = models.CharField(_("action"), max_length=24)
+    from_status = models.CharField(_("from"), max_length=24, choices=ApplicationStatus.choices)
+    to_status = models.CharField(_("to"), max_length=24, choices=ApplicationStatus.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    actor_role = models.CharField(_("role"), max_length=24)
+    comment = models.TextField(_("comment"), blank=True)
+    created_at = models.DateTimeField(_("time"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("application step")
+        verbose_name_plural = _("application steps")
+
+    def __str__(self):
+        return f"{self.action}: {self.from_status} → {self.to_status}"

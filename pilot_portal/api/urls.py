@@ -16,6 +16,7 @@ city_patterns = [
     path("districts/", DistrictListView.as_view(), name="district-list"),
     path("batches/", BatchListView.as_view(), name="batch-list"),
     path("documents/<int:pk>/download/", DocumentDownloadAPI.as_view(), name="document-download"),
+    path("enterprises/import/", include("enterprises.importing.api_urls")),
     *city_router.urls,
 ]
 

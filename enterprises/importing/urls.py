@@ -1,0 +1,3 @@
+"""Import pages under /c/<city>/enterprises/import/ (filled by the import work)."""
+
+urlpatterns = []
