@@ -3,6 +3,7 @@
 from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
+from enterprises.api import ApplicationViewSet, EnterpriseViewSet
 from pilot_portal.accounts.api import MeView, ObtainTokenView
 from pilot_portal.documents.views import DocumentDownloadAPI
 from pilot_portal.jobs.api import JobViewSet
@@ -10,6 +11,8 @@ from pilot_portal.tenancy.api import BatchListView, CityViewSet, DistrictListVie
 
 city_router = SimpleRouter()
 city_router.register("jobs", JobViewSet, basename="job")
+city_router.register("enterprises", EnterpriseViewSet, basename="enterprise")
+city_router.register("applications", ApplicationViewSet, basename="application")
 
 city_patterns = [
     path("sectors/", SectorListView.as_view(), name="sector-list"),

@@ -11,7 +11,7 @@ from django.utils import translation
 
 from enterprises.models import Enterprise
 from pilot_portal.identifiers import check_character
-from pilot_portal.tenancy.models import CITY_ROLES, City, Province, Role
+from pilot_portal.tenancy.models import CITY_ROLES, City, Membership, Province, Role
 from pilot_portal.tenancy.seed import city_load_from_seed, load_seed_file
 from pilot_portal.tenancy.services import membership_grant
 from providers.models import Provider, ProviderKind
@@ -89,6 +89,9 @@ def demo_seed(*, seed_file, password: str) -> DemoSummary:
         membership_grant(user=user, role=Role.PROVINCE, province=province, actor=system)
         summary.usernames.append(username)
 
+    for city in summary.cities:
+        _demo_applications(city, system)
+
     # Think-tank experts serve several cities: this one shows the city switcher.
     expert = _user("national-expert", password, first_name="专家智库专家")
     for city in summary.cities:
@@ -109,7 +112,8 @@ def _demo_enterprises(city: City) -> Enterprise:
     short_name = city.name.removesuffix("市")
     first = None
     for serial, (suffix, size, srdi, level) in enumerate(DEMO_ENTERPRISES, start=1):
-        district = districts[serial % len(districts)]
+        # The first four share the demo district officer's district, so reviews have work.
+        district = districts[1] if serial <= 4 else districts[serial % len(districts)]
         enterprise, _ = Enterprise.objects.update_or_create(
             city=city,
             uscc=demo_uscc(district.code, serial),
@@ -135,3 +139,48 @@ def _demo_provider(city: City) -> Provider:
         },
     )
     return provider
+
+
+def _demo_applications(city: City, actor) -> None:
+    """An open demo batch, and applications at each review step so every role has work."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from enterprises.models import Application
+    from enterprises.services import application_create, application_transition
+    from pilot_portal.tenancy.models import Batch
+
+    today = timezone.localdate()
+    batch, _ = Batch.objects.update_or_create(
+        city=city,
+        name="演示批次（开放中）",
+        defaults={
+            "year": today.year,
+            "opens": today - timedelta(days=30),
+            "closes": today + timedelta(days=90),
+        },
+    )
+    admin = Membership.objects.get(city=city, role=Role.CITY_ADMIN).user
+    officer = Membership.objects.get(city=city, role=Role.DISTRICT_OFFICER)
+    # The demo enterprise (first) applies itself; its neighbours are at each later step.
+    steps = {1: [], 2: ["submit"], 3: ["submit", "district-approve"]}
+    enterprises = list(city.enterprises.filter(district=officer.district).order_by("uscc"))
+    for index, actions in steps.items():
+        enterprise = enterprises[index]
+        if Application.objects.filter(enterprise=enterprise, batch=batch).exists():
+            continue
+        application = application_create(
+            enterprise=enterprise,
+            batch=batch,
+            actor=admin,
+            declarations={
+                "declares_not_central_little_giant": True,
+                "declares_not_in_2022_pilot": True,
+            },
+        )
+        for action in actions:
+            actor = officer.user if action == "district-approve" else admin
+            application_transition(
+                application=application, action=action, actor=actor, comment="演示数据 / demo"
+            )

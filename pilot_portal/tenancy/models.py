@@ -154,6 +154,14 @@ class Batch(models.Model):
     year = models.PositiveSmallIntegerField(_("year"))
     opens = models.DateField(_("opens"))
     closes = models.DateField(_("closes"))
+    subsidy_bearing = models.BooleanField(
+        _("leads to subsidies"),
+        default=True,
+        help_text=_(
+            "Excluded enterprises (centrally funded little giants, 2022 pilot, blacklist) "
+            "cannot be approved in such a batch without a recorded override."
+        ),
+    )
 
     objects = CityScopedQuerySet.as_manager()
     history = HistoricalRecords()
@@ -171,6 +179,9 @@ class Batch(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.year})"
+
+    def is_open(self, day) -> bool:
+        return self.opens <= day <= self.closes
 
 
 class Membership(models.Model):

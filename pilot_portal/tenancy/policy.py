@@ -15,6 +15,7 @@ both are read-only.
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from django.db.models import Q
 from django.http import Http404
 
 from pilot_portal.tenancy.models import City, Membership, Role
@@ -22,6 +23,18 @@ from pilot_portal.tenancy.models import City, Membership, Role
 READ_ONLY_ROLES = frozenset({Role.MINISTRY, Role.PROVINCE})
 CITY_STAFF = frozenset({Role.CITY_ADMIN, Role.DISTRICT_OFFICER, Role.FINANCE_OFFICER, Role.AUDITOR})
 EVERY_ROLE = frozenset(Role)
+ENTERPRISE_READERS = (
+    frozenset(
+        {
+            Role.CITY_ADMIN,
+            Role.DISTRICT_OFFICER,
+            Role.FINANCE_OFFICER,
+            Role.AUDITOR,
+            Role.ENTERPRISE,
+        }
+    )
+    | READ_ONLY_ROLES
+)
 
 
 def _memberships(user) -> list[Membership]:
@@ -124,7 +137,53 @@ RULES: dict[str, Rule] = {
     "document.download": Rule(EVERY_ROLE, _created_by_user_or_overseer),
     "document.view_all": Rule(OVERSEERS),
     "audit.view": Rule(OVERSEERS),
+    # Enterprises and enrolment. Which enterprises a role sees is `enterprise_scope` below.
+    "enterprise.view": Rule(ENTERPRISE_READERS),
+    "enterprise.create": Rule(frozenset({Role.CITY_ADMIN})),
+    "enterprise.edit": Rule(frozenset({Role.CITY_ADMIN, Role.ENTERPRISE})),
+    "enterprise.import": Rule(frozenset({Role.CITY_ADMIN})),
+    "enterprise.export": Rule(ENTERPRISE_READERS - {Role.ENTERPRISE}),
+    "application.view": Rule(ENTERPRISE_READERS),
+    "application.create": Rule(frozenset({Role.CITY_ADMIN, Role.ENTERPRISE})),
 }
+
+
+def roles_for_enterprise(user, enterprise) -> frozenset[str]:
+    """The user's roles that reach this enterprise: a district officer only in their
+    district, enterprise staff only for their own enterprise; city-wide roles always."""
+    roles = set(roles_in(user, enterprise.city) & READ_ONLY_ROLES)
+    for m in _memberships(user):
+        if m.city_id != enterprise.city_id:
+            continue
+        if m.role == Role.ENTERPRISE:
+            if m.enterprise_id == enterprise.pk:
+                roles.add(m.role)
+        elif m.role == Role.DISTRICT_OFFICER:
+            if m.district_id == enterprise.district_id:
+                roles.add(m.role)
+        else:
+            roles.add(m.role)
+    return frozenset(roles)
+
+
+def enterprise_scope(user, city: City, *, prefix: str = "") -> Q:
+    """A filter on enterprises (or, with `prefix="enterprise__"`, on their rows) this user sees.
+
+    City administrators, finance officers, auditors and oversight see the whole city; a
+    district officer sees the district; enterprise staff see their own enterprise.
+    """
+    roles = roles_in(user, city)
+    if roles & (OVERSEERS | {Role.FINANCE_OFFICER}):
+        return Q()
+    scope = Q(pk__in=[])
+    for m in _memberships(user):
+        if m.city_id != city.pk:
+            continue
+        if m.role == Role.DISTRICT_OFFICER and m.district_id:
+            scope |= Q(**{f"{prefix}district_id": m.district_id})
+        elif m.role == Role.ENTERPRISE and m.enterprise_id:
+            scope |= Q(**{f"{prefix}pk": m.enterprise_id})
+    return scope
 
 
 def can(user, action: str, *, city: City, obj=None) -> bool:

@@ -34,7 +34,8 @@ class Route:
 def _kwargs_of(pattern) -> dict[str, bool]:
     if isinstance(pattern, RoutePattern):
         return {name: isinstance(conv, IntConverter) for name, conv in pattern.converters.items()}
-    names = {name: False for name in pattern.regex.groupindex}
+    regex = pattern.regex.pattern
+    names = {name: f"(?P<{name}>\\d+)" in regex for name in pattern.regex.groupindex}
     if pattern.regex.groups > len(names):  # positional groups (Django admin's history URLs)
         names["__positional__"] = False
     return names

@@ -96,3 +96,18 @@ def object_candidates(city_b: City) -> tuple[list[int], list[str]]:
         if any(field.name == "code" for field in model._meta.fields):
             codes.update(rows.values_list("code", flat=True))
     return sorted(ids), sorted(codes)
+
+
+@builder
+def enrolment_objects(city: City, actor) -> None:
+    from enterprises.models import Application, ApplicationTransition, Enterprise
+
+    enterprise = Enterprise.objects.filter(city=city, name__startswith=MARKER).first()
+    application = Application.objects.create(
+        city=city, enterprise=enterprise, batch=city.batches.first(), status="submitted",
+        created_by=actor,
+    )  # fmt: skip
+    ApplicationTransition.objects.create(
+        application=application, action="submit", from_status="draft", to_status="submitted",
+        actor=actor, actor_role="enterprise", comment=MARKER,
+    )  # fmt: skip

@@ -73,7 +73,7 @@ def test_it_lists_reference_data_of_the_city(demo):
     assert {"code": "C397", "name": "电子器件制造", "gbt_code": "C397"} in sectors
     assert len(districts) == 6
     assert {d["code"] for d in districts} >= {"350203", "350206"}
-    assert [b["name"] for b in batches] == ["第一批", "第二批"]
+    assert [b["name"] for b in batches][:2] == ["第一批", "第二批"]
     assert set(batches[0]) == {"id", "name", "year", "opens", "closes"}
 
 
