@@ -147,7 +147,13 @@ def application_create(*, enterprise: Enterprise, batch: Batch, actor, declarati
 
 @transaction.atomic
 def application_transition(
-    *, application: Application, action: str, actor, comment: str = "", override_reason: str = ""
+    *,
+    application: Application,
+    action: str,
+    actor,
+    comment: str = "",
+    override_reason: str = "",
+    declarations: dict | None = None,
 ) -> Application:
     """Apply one step of the transition table: 403 for the wrong role, 409 for the wrong state."""
     transition = TRANSITIONS.get(action)
@@ -168,13 +174,23 @@ def application_transition(
             status=application.status,
         )
     comment = comment.strip()
+    if action == "submit" and declarations is not None:
+        # The enterprise confirms (or corrects) its declarations as it submits.
+        application.declares_not_central_little_giant = bool(
+            declarations.get("declares_not_central_little_giant")
+        )
+        application.declares_not_in_2022_pilot = bool(
+            declarations.get("declares_not_in_2022_pilot")
+        )
     if transition.comment_required and not comment:
         raise InvalidInput("请填写理由 / a comment is required", field="comment")
     _check_step_rules(application, action, roles, override_reason.strip())
     source = application.status
     application.status = transition.target
-    with_actor(application, actor).save(update_fields=["status", "updated_at",
-                                                        "exclusion_override_reason"])  # fmt: skip
+    with_actor(application, actor).save(
+        update_fields=["status", "updated_at", "exclusion_override_reason",
+                       "declares_not_central_little_giant", "declares_not_in_2022_pilot"]
+    )  # fmt: skip
     role = sorted(roles)[0]
     ApplicationTransition.objects.create(
         application=application, action=action, from_status=source, to_status=transition.target,

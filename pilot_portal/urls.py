@@ -23,6 +23,7 @@ city_pages = [
     path("jobs/<int:pk>/", JobDetailPage.as_view(), name="job-detail"),
     path("documents/<int:pk>/download/", DocumentDownloadPage.as_view(), name="document-download"),
     path("enterprises/import/", include("enterprises.importing.urls")),
+    path("", include("enterprises.urls")),
 ]
 
 urlpatterns = [

@@ -1,6 +1,7 @@
 """What every page's header needs: the user's memberships and the city in view."""
 
 from pilot_portal.tenancy import policy
+from pilot_portal.tenancy.models import Role
 
 
 def portal(request):
@@ -11,8 +12,15 @@ def portal(request):
     jobs_in_nav = city is not None and (
         policy.can(user, "job.start", city=city) or policy.can(user, "job.view_all", city=city)
     )
+    own = policy.membership_in(user, city, Role.ENTERPRISE) if city else None
     return {
         "portal_nav_jobs": jobs_in_nav,
+        "portal_own_enterprise_id": own.enterprise_id if own else None,
+        "portal_nav_enterprises": city is not None
+        and own is None
+        and policy.can(user, "enterprise.view", city=city),
+        "portal_nav_applications": city is not None
+        and policy.can(user, "application.view", city=city),
         "portal_memberships": policy.memberships(user),
         "portal_city": city,
         "portal_roles": sorted(policy.roles_in(user, city)) if city else [],

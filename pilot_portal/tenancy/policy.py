@@ -142,7 +142,7 @@ RULES: dict[str, Rule] = {
     "enterprise.create": Rule(frozenset({Role.CITY_ADMIN})),
     "enterprise.edit": Rule(frozenset({Role.CITY_ADMIN, Role.ENTERPRISE})),
     "enterprise.import": Rule(frozenset({Role.CITY_ADMIN})),
-    "enterprise.export": Rule(ENTERPRISE_READERS - {Role.ENTERPRISE}),
+    "enterprise.export": Rule(CITY_STAFF),  # an export is a job: oversight only reads
     "application.view": Rule(ENTERPRISE_READERS),
     "application.create": Rule(frozenset({Role.CITY_ADMIN, Role.ENTERPRISE})),
 }

@@ -81,8 +81,8 @@ def _urls(route: Route, city_code: str, ids, codes, urlconf):
         yield reverse(route.name, kwargs=kwargs, urlconf=urlconf)
 
 
-def find_leaks(*, users, city_a, city_b, urlconf=None) -> list[str]:
-    ids, codes = object_candidates(city_b)
+def find_leaks(*, users, city_a, city_b, built, urlconf=None) -> list[str]:
+    ids, codes = object_candidates(built)
     before = snapshot(city_b)
     marker = MARKER.encode()
     leaks: list[str] = []

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def world(demo):
     city_a, city_b = City.objects.get(code="xiamen"), City.objects.get(code="shenyang")
-    build_world(city_b, actor=get_user_model().objects.get(username="shenyang-city_admin"))
+    built = build_world(city_b, actor=get_user_model().objects.get(username="shenyang-city_admin"))
     # Everyone who sees city A but not city B: each city role of A and A's province.
     users = [
         user
@@ -23,7 +23,7 @@ def world(demo):
         if not policy.visible_cities(user).filter(pk=city_b.pk).exists()
     ]
     assert len({u.username for u in users}) >= 9
-    return city_a, city_b, users
+    return city_a, city_b, users, built
 
 
 def test_every_city_url_is_enumerated():
@@ -33,18 +33,19 @@ def test_every_city_url_is_enumerated():
 
 
 def test_no_member_of_city_a_reaches_city_b(world):
-    city_a, city_b, users = world
+    city_a, city_b, users, built = world
 
-    assert find_leaks(users=users, city_a=city_a, city_b=city_b) == []
+    assert find_leaks(users=users, city_a=city_a, city_b=city_b, built=built) == []
 
 
 def test_the_suite_catches_a_leaky_view(world, settings):
-    city_a, city_b, users = world
+    city_a, city_b, users, built = world
     settings.ROOT_URLCONF = "tests.isolation.leaky_urls"
 
     leaks = find_leaks(
-        users=users[:1], city_a=city_a, city_b=city_b, urlconf="tests.isolation.leaky_urls"
-    )
+        users=users[:1], city_a=city_a, city_b=city_b, built=built,
+        urlconf="tests.isolation.leaky_urls",
+    )  # fmt: skip
 
     assert any("/leaky/jobs/" in leak and "shows city B's object" in leak for leak in leaks)
     assert "city B's data changed" in leaks

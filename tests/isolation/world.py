@@ -72,11 +72,20 @@ def tenant_models() -> list:
     return found
 
 
-def build_world(city_b: City, actor) -> None:
+def build_world(city_b: City, actor) -> dict:
+    """Run every builder for city B; return the new objects' ids per model (the candidates)."""
+    models = tenant_models()
+    before = {
+        m: m.objects.order_by("-pk").values_list("pk", flat=True).first() or 0 for m in models
+    }
     for build in BUILDERS:
         build(city_b, actor)
-    missing = [m._meta.label for m in tenant_models() if not m.objects.filter(city=city_b).exists()]
+    missing = [m._meta.label for m in models if not m.objects.filter(city=city_b).exists()]
     assert not missing, f"register an isolation-world builder for: {', '.join(missing)}"
+    return {
+        m: list(m.objects.filter(city=city_b, pk__gt=before[m]).values_list("pk", flat=True))
+        for m in models
+    }
 
 
 def snapshot(city_b: City) -> dict:
@@ -87,27 +96,11 @@ def snapshot(city_b: City) -> dict:
     return data
 
 
-def object_candidates(city_b: City) -> tuple[list[int], list[str]]:
-    """Ids (and codes) of city B's objects, to put into URLs."""
+def object_candidates(built: dict) -> tuple[list[int], list[str]]:
+    """Ids (and codes) of the marked objects built for city B, to put into URLs."""
     ids, codes = set(), set()
-    for model in tenant_models():
-        rows = model.objects.filter(city=city_b)
-        ids.update(rows.values_list("pk", flat=True))
+    for model, pks in built.items():
+        ids.update(pks)
         if any(field.name == "code" for field in model._meta.fields):
-            codes.update(rows.values_list("code", flat=True))
+            codes.update(model.objects.filter(pk__in=pks).values_list("code", flat=True))
     return sorted(ids), sorted(codes)
-
-
-@builder
-def enrolment_objects(city: City, actor) -> None:
-    from enterprises.models import Application, ApplicationTransition, Enterprise
-
-    enterprise = Enterprise.objects.filter(city=city, name__startswith=MARKER).first()
-    application = Application.objects.create(
-        city=city, enterprise=enterprise, batch=city.batches.first(), status="submitted",
-        created_by=actor,
-    )  # fmt: skip
-    ApplicationTransition.objects.create(
-        application=application, action="submit", from_status="draft", to_status="submitted",
-        actor=actor, actor_role="enterprise", comment=MARKER,
-    )  # fmt: skip
