@@ -29,22 +29,6 @@ def zh(text) -> str:
         return translation.gettext(text) if isinstance(text, str) else str(text)
 
 
-@pytest.fixture(scope="session")
-def browser_context_args(browser_context_args):
-    # An English browser: the portal speaks Chinese anyway until the user picks English.
-    return {**browser_context_args, "locale": "en-US", "viewport": {"width": 1280, "height": 900}}
-
-
-@pytest.fixture
-def demo_live(transactional_db, live_server):
-    """The demo world, committed, so the live server's thread sees it."""
-    from pilot_portal.demo.services import demo_seed
-
-    return demo_seed(
-        seed_file=Path(settings.SEED_DATA_DIR) / "seed-cities.json", password=settings.DEMO_PASSWORD
-    )
-
-
 def log_in(page: Page, live_server, username: str, password: str = "") -> None:
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("#id_username", username)
