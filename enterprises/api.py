@@ -7,7 +7,14 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from enterprises import selectors, services
-from enterprises.models import SRDI, Application, ApplicationTransition, Enterprise, Size
+from enterprises.models import (
+    SRDI,
+    Application,
+    ApplicationStatus,
+    ApplicationTransition,
+    Enterprise,
+    Size,
+)
 from enterprises.workflow import TRANSITIONS, actions_from
 from pilot_portal.api.base import CityScopedMixin
 from pilot_portal.identifiers import parse_uscc
@@ -64,6 +71,34 @@ class EnterpriseInputSerializer(serializers.Serializer):
     description = serializers.CharField(required=False, allow_blank=True)
 
 
+class EnterpriseFilterInput(serializers.Serializer):
+    """The list's query parameters, checked: a malformed filter is a 400, never a crash."""
+
+    district = serializers.CharField(required=False, allow_blank=True)
+    sector = serializers.CharField(required=False, allow_blank=True)
+    size = serializers.ChoiceField(choices=Size.choices, required=False, allow_blank=True)
+    srdi = serializers.ChoiceField(choices=SRDI.choices, required=False, allow_blank=True)
+    level = serializers.IntegerField(required=False, min_value=1, max_value=4)
+    search = serializers.CharField(required=False, allow_blank=True)
+
+
+class ApplicationFilterInput(EnterpriseFilterInput):
+    level = None
+    status = serializers.ChoiceField(
+        choices=ApplicationStatus.choices, required=False, allow_blank=True
+    )
+    batch = serializers.IntegerField(required=False, min_value=1)
+
+
+def list_filters(viewset, serializer_class) -> dict:
+    """Validated filters for the list action; other actions look objects up unfiltered."""
+    if viewset.action != "list":
+        return {}
+    filters = serializer_class(data=viewset.request.query_params)
+    filters.is_valid(raise_exception=True)
+    return filters.validated_data
+
+
 ENTERPRISE_FILTERS = [
     OpenApiParameter("district", str, description="district code"),
     OpenApiParameter("sector", str, description="sector code"),
@@ -96,8 +131,9 @@ class EnterpriseViewSet(
         if getattr(self, "swagger_fake_view", False):
             return Enterprise.objects.none()
         return selectors.enterprise_list(
-            city=self.city, user=self.request.user, filters=self.request.query_params
-        ).select_related("city")
+            city=self.city, user=self.request.user,
+            filters=list_filters(self, EnterpriseFilterInput),
+        ).select_related("city")  # fmt: skip
 
     @extend_schema(parameters=ENTERPRISE_FILTERS)
     def list(self, request, *args, **kwargs):
@@ -199,7 +235,9 @@ class ApplicationViewSet(
             return Application.objects.none()
         return (
             selectors.application_list(
-                city=self.city, user=self.request.user, filters=self.request.query_params
+                city=self.city,
+                user=self.request.user,
+                filters=list_filters(self, ApplicationFilterInput),
             )
             .select_related("enterprise__city")
             .prefetch_related(selectors.STEPS)

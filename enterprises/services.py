@@ -160,7 +160,7 @@ def application_transition(
     if transition is None:
         raise InvalidInput(f"未知操作：{action} / unknown action: {action}", field="action")
     application = (
-        Application.objects.select_for_update()
+        Application.objects.select_for_update(of=("self",))
         .select_related("enterprise__city", "enterprise__district", "batch")
         .get(pk=application.pk)
     )

@@ -1,3 +1,10 @@
-"""Import endpoints under /api/v1/cities/<city>/enterprises/import/ (filled by the import work)."""
+"""Import endpoints under /api/v1/cities/<city>/enterprises/import/ (names: api:…)."""
 
-urlpatterns = []
+from django.urls import path
+
+from enterprises.importing.api import EnterpriseImportAPI, EnterpriseImportTemplateAPI
+
+urlpatterns = [
+    path("", EnterpriseImportAPI.as_view(), name="enterprise-import"),
+    path("template/", EnterpriseImportTemplateAPI.as_view(), name="enterprise-import-template"),
+]

@@ -1,3 +1,10 @@
-"""Import pages under /c/<city>/enterprises/import/ (filled by the import work)."""
+"""Import pages under /c/<city>/enterprises/import/."""
 
-urlpatterns = []
+from django.urls import path
+
+from enterprises.importing.views import EnterpriseImportPage, EnterpriseImportTemplatePage
+
+urlpatterns = [
+    path("", EnterpriseImportPage.as_view(), name="enterprise-import"),
+    path("template/", EnterpriseImportTemplatePage.as_view(), name="enterprise-import-template"),
+]

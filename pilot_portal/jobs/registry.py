@@ -28,6 +28,9 @@ class JobKind:
     label: str
     roles: frozenset
     run: Callable
+    # A kind that needs input (a file, filters) is started from its own page, named here;
+    # the others are started with a bare button.
+    start_url_name: str | None = None
 
 
 _kinds: dict[str, JobKind] = {}
@@ -37,9 +40,11 @@ class UnknownJobKind(KeyError):
     pass
 
 
-def job_kind(name: str, *, label, roles):
+def job_kind(name: str, *, label, roles, start_url_name: str | None = None):
     def register(func):
-        _kinds[name] = JobKind(name=name, label=label, roles=frozenset(roles), run=func)
+        _kinds[name] = JobKind(
+            name=name, label=label, roles=frozenset(roles), run=func, start_url_name=start_url_name
+        )
         return func
 
     return register

@@ -41,7 +41,12 @@ def job_set_progress(job: Job, percent: int) -> None:
 def _claim(job_id: int) -> Job | None:
     """Mark the job running, unless it already finished (a redelivered task does nothing)."""
     with transaction.atomic():
-        job = Job.objects.select_for_update().select_related("city").filter(pk=job_id).first()
+        job = (
+            Job.objects.select_for_update(of=("self",))
+            .select_related("city")
+            .filter(pk=job_id)
+            .first()
+        )
         if job is None or job.status in FINISHED:
             return None
         job.status = JobStatus.RUNNING

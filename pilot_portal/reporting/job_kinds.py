@@ -62,7 +62,12 @@ ENTERPRISE_COLUMNS = [
 ]  # fmt: skip
 
 
-@job_kind("enterprise_export", label=_("Enterprise list export (xlsx)"), roles=CITY_STAFF)
+@job_kind(
+    "enterprise_export",
+    label=_("Enterprise list export (xlsx)"),
+    roles=CITY_STAFF,
+    start_url_name="enterprise-list",  # exports what the list's filters show
+)
 def enterprise_export(job, progress) -> JobOutput:
     """The enterprise list exactly as its page filtered it, for the user who asked."""
     enterprises = enterprise_list(city=job.city, user=job.started_by, filters=job.params)

@@ -258,3 +258,19 @@ def test_the_application_list_runs_a_fixed_number_of_queries(demo, django_assert
     with django_assert_max_num_queries(5):
         response = client.get("/api/v1/cities/xiamen/applications/")
     assert response.json()["count"] == 23
+
+
+@pytest.mark.parametrize(
+    ("path", "query", "field"),
+    [
+        ("applications", {"batch": "3.4e+38"}, "batch"),
+        ("applications", {"status": "paid"}, "status"),
+        ("enterprises", {"level": "five"}, "level"),
+        ("enterprises", {"size": "huge"}, "size"),
+    ],
+)
+def test_a_malformed_filter_is_a_400_naming_it(demo, path, query, field):
+    response = api_as("city_admin").get(f"/api/v1/cities/xiamen/{path}/", query)
+
+    assert response.status_code == 400
+    assert field in response.json()
