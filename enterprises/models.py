@@ -150,3 +150,191 @@ class ApplicationTransition(models.Model):
 
     def __str__(self):
         return f"{self.action}: {self.from_status} → {self.to_status}"
+
+
+class ClaimStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for confirmation")
+    CONFIRMED = "confirmed", _("Confirmed")
+    REJECTED = "rejected", _("Rejected")
+
+
+class EnterpriseClaim(models.Model):
+    """A user's request to act for an enterprise; the district or city confirms it."""
+
+    city = models.ForeignKey(City, on_delete=models.PROTECT, related_name="enterprise_claims")
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="claims")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enterprise_claims"
+    )
+    position = models.CharField(_("position in the enterprise"), max_length=64, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=ClaimStatus.choices, default=ClaimStatus.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )  # fmt: skip
+    decided_at = models.DateTimeField(null=True, blank=True)
+    comment = models.TextField(_("comment"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = CityScopedQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("enterprise claim")
+        verbose_name_plural = _("enterprise claims")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "enterprise"],
+                condition=models.Q(status="pending"),
+                name="one_pending_claim_per_user_and_enterprise",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user} → {self.enterprise}"
+
+
+class ExclusionList(models.TextChoices):
+    CENTRAL_LITTLE_GIANT = "central_little_giant", _("Little giants funded by the central SME fund")
+    PILOT_2022 = "pilot_2022", _("Enterprises of the 2022 transformation pilot")
+
+
+class ExclusionEntry(models.Model):
+    """A line of a national exclusion list; `city` is empty when the ministry loaded it."""
+
+    list = models.CharField(_("list"), max_length=32, choices=ExclusionList.choices)
+    uscc = models.CharField(_("unified social credit code"), max_length=18)
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    city = models.ForeignKey(
+        City, on_delete=models.CASCADE, null=True, blank=True, related_name="exclusion_entries"
+    )
+    source = models.CharField(_("source document"), max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = CityScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["list", "uscc"]
+        verbose_name = _("exclusion list entry")
+        verbose_name_plural = _("exclusion list entries")
+        indexes = [models.Index(fields=["uscc"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["list", "uscc", "city"],
+                condition=models.Q(city__isnull=False),
+                name="exclusion_entry_unique_in_city",
+            ),
+            models.UniqueConstraint(
+                fields=["list", "uscc"],
+                condition=models.Q(city__isnull=True),
+                name="exclusion_entry_unique_nationally",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_list_display()}: {self.uscc}"
+
+
+class DocumentKind(models.TextChoices):
+    LICENCE = "licence", _("Business licence")
+    APPLICATION = "application", _("Application form")
+    DECLARATION = "declaration", _("Signed declaration")
+    FINANCIAL = "financial", _("Financial statement")
+    CONTRACT = "contract", _("Contract")
+    INVOICE = "invoice", _("Invoice")
+    OTHER = "other", _("Other")
+
+
+class EnterpriseDocument(models.Model):
+    """A file in the enterprise file (一企一档), optionally attached to one application."""
+
+    city = models.ForeignKey(City, on_delete=models.PROTECT, related_name="enterprise_documents")
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="documents")
+    application = models.ForeignKey(
+        Application, on_delete=models.SET_NULL, null=True, blank=True, related_name="documents"
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=DocumentKind.choices)
+    document = models.OneToOneField(
+        "documents.Document", on_delete=models.PROTECT, related_name="enterprise_document"
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+
+    objects = CityScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("enterprise document")
+        verbose_name_plural = _("enterprise documents")
+
+    def __str__(self):
+        return f"{self.enterprise}: {self.document}"
+
+
+class ChangeKind(models.TextChoices):
+    NEW_ENTITY = "new_entity", _("New legal entity")
+    NEW_CONTENT = "new_content", _("New main content")
+
+
+class ChangeStatus(models.TextChoices):
+    REQUESTED = "requested", _("Requested")
+    DISTRICT_APPROVED = "district_approved", _("Approved by the district")
+    RECORDED = "recorded", _("Recorded by the city")
+    RETURNED = "returned", _("Returned for changes")
+
+
+class ChangeRequest(models.Model):
+    """A major change (new legal entity, new main content): district review, then city record."""
+
+    city = models.ForeignKey(City, on_delete=models.PROTECT, related_name="change_requests")
+    enterprise = models.ForeignKey(
+        Enterprise, on_delete=models.CASCADE, related_name="change_requests"
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=ChangeKind.choices)
+    description = models.TextField(_("what changes and why"))
+    status = models.CharField(
+        _("status"), max_length=24, choices=ChangeStatus.choices, default=ChangeStatus.REQUESTED
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = CityScopedQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-updated_at", "-pk"]
+        verbose_name = _("change request")
+        verbose_name_plural = _("change requests")
+
+    def __str__(self):
+        return f"{self.enterprise}: {self.get_kind_display()}"
+
+
+class ChangeRequestStep(models.Model):
+    change_request = models.ForeignKey(
+        ChangeRequest, on_delete=models.CASCADE, related_name="steps"
+    )
+    action = models.CharField(_("action"), max_length=24)
+    from_status = models.CharField(_("from"), max_length=24, choices=ChangeStatus.choices)
+    to_status = models.CharField(_("to"), max_length=24, choices=ChangeStatus.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    actor_role = models.CharField(_("role"), max_length=24)
+    comment = models.TextField(_("comment"), blank=True)
+    created_at = models.DateTimeField(_("time"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("change request step")
+        verbose_name_plural = _("change request steps")
+
+    def __str__(self):
+        return f"{self.action}: {self.from_status} → {self.to_status}"

@@ -104,3 +104,42 @@ def object_candidates(built: dict) -> tuple[list[int], list[str]]:
         if any(field.name == "code" for field in model._meta.fields):
             codes.update(model.objects.filter(pk__in=pks).values_list("code", flat=True))
     return sorted(ids), sorted(codes)
+
+
+@builder
+def enterprise_file_objects(city: City, actor) -> None:
+    from enterprises.models import (
+        Application,
+        ChangeRequest,
+        ChangeRequestStep,
+        Enterprise,
+        EnterpriseClaim,
+        EnterpriseDocument,
+        ExclusionEntry,
+    )
+    from pilot_portal.documents.services import document_create
+    from tests.factories import UserFactory
+
+    enterprise = Enterprise.objects.filter(city=city, name__startswith=MARKER).first()
+    EnterpriseClaim.objects.create(
+        city=city, enterprise=enterprise, user=UserFactory(username=f"{MARKER}-claimant"),
+        position=MARKER,
+    )  # fmt: skip
+    ExclusionEntry.objects.create(
+        list="pilot_2022", uscc=enterprise.uscc, name=MARKER, city=city, created_by=actor
+    )
+    document = document_create(
+        city=city, name=f"{MARKER}-licence.pdf", content=f"%PDF-1.4 {MARKER}".encode(),
+        content_type="application/pdf", actor=actor,
+    )  # fmt: skip
+    EnterpriseDocument.objects.create(
+        city=city, enterprise=enterprise, kind="licence", document=document, note=MARKER,
+        application=Application.objects.filter(enterprise=enterprise).first(),
+    )  # fmt: skip
+    change = ChangeRequest.objects.create(
+        city=city, enterprise=enterprise, kind="new_content", description=MARKER, created_by=actor
+    )
+    ChangeRequestStep.objects.create(
+        change_request=change, action="request", from_status="requested",
+        to_status="requested", actor=actor, actor_role="enterprise", comment=MARKER,
+    )  # fmt: skip
