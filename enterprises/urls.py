@@ -1,6 +1,6 @@
 from django.urls import path
 
-from enterprises import views
+from enterprises import claim_views, views
 
 urlpatterns = [
     path("enterprises/", views.EnterpriseListPage.as_view(), name="enterprise-list"),
@@ -9,6 +9,7 @@ urlpatterns = [
     path("enterprises/<int:pk>/", views.EnterpriseDetailPage.as_view(), name="enterprise-detail"),
     path("enterprises/<int:pk>/edit/", views.EnterpriseEditPage.as_view(), name="enterprise-edit"),
     path("enterprises/<int:pk>/apply/", views.ApplyPage.as_view(), name="enterprise-apply"),
+    path("claims/", claim_views.ClaimReviewPage.as_view(), name="claim-review"),
     path("applications/", views.ApplicationListPage.as_view(), name="application-list"),
     path(
         "applications/<int:pk>/", views.ApplicationDetailPage.as_view(), name="application-detail"

@@ -6,6 +6,7 @@ from django.urls import include, path
 from django.views.defaults import page_not_found
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from enterprises.claim_views import ClaimPage
 from pilot_portal.accounts.views import home
 from pilot_portal.documents.views import DocumentDownloadPage
 from pilot_portal.jobs.views import JobDetailPage, JobListPage
@@ -36,6 +37,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("overview/", OverviewView.as_view(), name="overview"),
+    path("claim/", ClaimPage.as_view(), name="enterprise-claim"),
     path("c/<slug:city_code>/", include(city_pages)),
 ]
 

@@ -22,4 +22,5 @@ urlpatterns = [
     ),
     path("switch/<int:pk>/", views.switch_membership, name="switch"),
     path("no-membership/", views.no_membership, name="no-membership"),
+    path("register/", views.register, name="register"),
 ]

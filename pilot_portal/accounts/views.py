@@ -1,5 +1,6 @@
 """Login lands each user on their role's home page; users with several memberships switch."""
 
+from django.contrib.auth import login as auth_login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponseRedirect
@@ -7,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from pilot_portal.accounts.forms import RegisterForm
 from pilot_portal.tenancy import policy
 from pilot_portal.tenancy.models import Membership, Role
 
@@ -58,3 +60,15 @@ def switch_membership(request, pk):
 @login_required
 def no_membership(request):
     return render(request, "accounts/no_membership.html")
+
+
+def register(request):
+    """Enterprise staff create an account, then claim their enterprise."""
+    if request.user.is_authenticated:
+        return redirect("home")
+    form = RegisterForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        auth_login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        return redirect("enterprise-claim")
+    return render(request, "accounts/register.html", {"form": form})

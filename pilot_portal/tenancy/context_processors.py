@@ -19,6 +19,7 @@ def portal(request):
         "portal_nav_enterprises": city is not None
         and own is None
         and policy.can(user, "enterprise.view", city=city),
+        "portal_nav_claims": city is not None and policy.can(user, "claim.review", city=city),
         "portal_nav_applications": city is not None
         and policy.can(user, "application.view", city=city),
         "portal_memberships": policy.memberships(user),

@@ -145,6 +145,9 @@ RULES: dict[str, Rule] = {
     "enterprise.export": Rule(CITY_STAFF),  # an export is a job: oversight only reads
     "application.view": Rule(ENTERPRISE_READERS),
     "application.create": Rule(frozenset({Role.CITY_ADMIN, Role.ENTERPRISE})),
+    "claim.review": Rule(frozenset({Role.CITY_ADMIN, Role.DISTRICT_OFFICER})),
+    "exclusion.view": Rule(OVERSEERS | {Role.DISTRICT_OFFICER, Role.FINANCE_OFFICER}),
+    "exclusion.import": Rule(frozenset({Role.CITY_ADMIN})),
 }
 
 
