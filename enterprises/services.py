@@ -5,6 +5,7 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from enterprises.exclusions import exclusions_apply
 from enterprises.models import Application, ApplicationTransition, Enterprise
 from enterprises.workflow import DECISIONS, TRANSITIONS
 from pilot_portal.audit.services import audit_record, with_actor
@@ -64,6 +65,8 @@ def enterprise_create(*, city, actor, data: dict) -> Enterprise:
     enterprise = Enterprise(city=city, uscc=uscc)
     _apply(enterprise, data, PROFILE_FIELDS + CITY_FIELDS)
     with_actor(enterprise, actor).save()
+    if exclusions_apply(city=city, usccs=[uscc]):  # already on an exclusion list
+        enterprise.refresh_from_db()
     audit_record(actor=actor, action="enterprise.create", city=city, obj=enterprise,
                  data={"uscc": uscc, "name": enterprise.name})  # fmt: skip
     return enterprise

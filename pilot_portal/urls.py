@@ -7,6 +7,7 @@ from django.views.defaults import page_not_found
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from enterprises.claim_views import ClaimPage
+from enterprises.exclusion_views import NationalExclusionPage
 from pilot_portal.accounts.views import home
 from pilot_portal.documents.views import DocumentDownloadPage
 from pilot_portal.jobs.views import JobDetailPage, JobListPage
@@ -38,6 +39,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("overview/", OverviewView.as_view(), name="overview"),
     path("claim/", ClaimPage.as_view(), name="enterprise-claim"),
+    path("overview/exclusions/", NationalExclusionPage.as_view(), name="national-exclusions"),
     path("c/<slug:city_code>/", include(city_pages)),
 ]
 

@@ -10,6 +10,7 @@ whatever the list's length, and one audit entry.
 from django.db import transaction
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from enterprises.exclusions import exclusions_apply
 from enterprises.importing import rules, workbook
 from enterprises.models import Enterprise
 from pilot_portal.audit.services import audit_record
@@ -197,6 +198,8 @@ def enterprise_import(
             reason=f"导入企业名单 / enterprise list import: {document.name}"[:100],
         )
         report.update(counts, imported=True)
+        # an imported enterprise already on a national exclusion list is flagged at once
+        report["flagged"] = exclusions_apply(city=city)
         audit_record(
             actor=actor,
             action="enterprise.import",

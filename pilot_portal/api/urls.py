@@ -5,6 +5,7 @@ from rest_framework.routers import SimpleRouter
 
 from enterprises.api import ApplicationViewSet, EnterpriseViewSet
 from enterprises.claim_api import CityClaimsAPI, ClaimDecisionAPI, MyClaimsAPI
+from enterprises.exclusion_views import CityExclusionAPI, NationalExclusionAPI
 from pilot_portal.accounts.api import MeView, ObtainTokenView
 from pilot_portal.documents.views import DocumentDownloadAPI
 from pilot_portal.jobs.api import JobViewSet
@@ -22,6 +23,7 @@ city_patterns = [
     path("documents/<int:pk>/download/", DocumentDownloadAPI.as_view(), name="document-download"),
     path("enterprises/import/", include("enterprises.importing.api_urls")),
     path("claims/", CityClaimsAPI.as_view(), name="claim-list"),
+    path("exclusions/", CityExclusionAPI.as_view(), name="exclusion-list"),
     path("claims/<int:pk>/confirm/", ClaimDecisionAPI.as_view(confirm=True), name="claim-confirm"),
     path("claims/<int:pk>/reject/", ClaimDecisionAPI.as_view(confirm=False), name="claim-reject"),
     *city_router.urls,
@@ -32,6 +34,7 @@ urlpatterns = [
     path("auth/token/", ObtainTokenView.as_view(), name="token"),
     path("me/", MeView.as_view(), name="me"),
     path("claims/", MyClaimsAPI.as_view(), name="my-claims"),
+    path("exclusions/", NationalExclusionAPI.as_view(), name="national-exclusions"),
     path("cities/", CityViewSet.as_view({"get": "list"}), name="city-list"),
     path("cities/<slug:city_code>/", CityViewSet.as_view({"get": "retrieve"}), name="city-detail"),
     path("cities/<slug:city_code>/", include(city_patterns)),

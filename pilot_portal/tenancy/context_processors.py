@@ -20,6 +20,8 @@ def portal(request):
         and own is None
         and policy.can(user, "enterprise.view", city=city),
         "portal_nav_claims": city is not None and policy.can(user, "claim.review", city=city),
+        "portal_nav_exclusions": city is not None and policy.can(user, "exclusion.view", city=city),
+        "portal_nav_national_exclusions": policy.can_nationally(user, "exclusion.view"),
         "portal_nav_applications": city is not None
         and policy.can(user, "application.view", city=city),
         "portal_memberships": policy.memberships(user),

@@ -189,6 +189,18 @@ def enterprise_scope(user, city: City, *, prefix: str = "") -> Q:
     return scope
 
 
+# Actions above any one city (the ministry's national lists).
+NATIONAL_RULES: dict[str, frozenset] = {
+    "exclusion.import": frozenset({Role.MINISTRY}),
+    "exclusion.view": frozenset({Role.MINISTRY}),
+}
+
+
+def can_nationally(user, action: str) -> bool:
+    roles = {m.role for m in _memberships(user) if m.city_id is None and m.province_id is None}
+    return bool(roles & NATIONAL_RULES.get(action, frozenset()))
+
+
 def can(user, action: str, *, city: City, obj=None) -> bool:
     """May `user` take `action` in `city` (on `obj`)? Unknown actions are refused."""
     rule = RULES.get(action)
