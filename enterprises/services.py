@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from enterprises.exclusions import exclusions_apply
 from enterprises.models import Application, ApplicationTransition, Enterprise
-from enterprises.workflow import DECISIONS, TRANSITIONS
+from enterprises.workflow import DECISIONS, TRANSITIONS, check_transition
 from pilot_portal.audit.services import audit_record, with_actor
 from pilot_portal.errors import Conflict, InvalidInput, NotAllowed
 from pilot_portal.identifiers import InvalidUSCC, parse_uscc
@@ -159,23 +159,20 @@ def application_transition(
     declarations: dict | None = None,
 ) -> Application:
     """Apply one step of the transition table: 403 for the wrong role, 409 for the wrong state."""
-    transition = TRANSITIONS.get(action)
-    if transition is None:
-        raise InvalidInput(f"未知操作：{action} / unknown action: {action}", field="action")
     application = (
         Application.objects.select_for_update(of=("self",))
         .select_related("enterprise__city", "enterprise__district", "batch")
         .get(pk=application.pk)
     )
-    roles = policy.roles_for_enterprise(actor, application.enterprise) & set(transition.sources)
-    if not roles:
-        raise NotAllowed("您的角色不能执行此操作 / your role may not take this action")
-    if not any(application.status in transition.sources[role] for role in roles):
+    roles = policy.roles_for_enterprise(actor, application.enterprise)
+    try:
+        transition, role = check_transition(TRANSITIONS, action, application.status, roles, comment)
+    except Conflict:
         raise Conflict(
             f"申报当前状态为“{application.get_status_display()}”，不能执行此操作 / "
             f"not allowed while the application is {application.status}",
             status=application.status,
-        )
+        ) from None
     comment = comment.strip()
     if action == "submit" and declarations is not None:
         # The enterprise confirms (or corrects) its declarations as it submits.
@@ -185,16 +182,13 @@ def application_transition(
         application.declares_not_in_2022_pilot = bool(
             declarations.get("declares_not_in_2022_pilot")
         )
-    if transition.comment_required and not comment:
-        raise InvalidInput("请填写理由 / a comment is required", field="comment")
-    _check_step_rules(application, action, roles, override_reason.strip())
+    _check_step_rules(application, action, {role}, override_reason.strip())
     source = application.status
     application.status = transition.target
     with_actor(application, actor).save(
         update_fields=["status", "updated_at", "exclusion_override_reason",
                        "declares_not_central_little_giant", "declares_not_in_2022_pilot"]
     )  # fmt: skip
-    role = sorted(roles)[0]
     ApplicationTransition.objects.create(
         application=application, action=action, from_status=source, to_status=transition.target,
         actor=actor, actor_role=role, comment=comment,

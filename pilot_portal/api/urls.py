@@ -4,6 +4,7 @@ from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
 from enterprises.api import ApplicationViewSet, EnterpriseViewSet
+from enterprises.change_views import ChangeRequestActionAPI, ChangeRequestListAPI
 from enterprises.claim_api import CityClaimsAPI, ClaimDecisionAPI, MyClaimsAPI
 from enterprises.exclusion_views import CityExclusionAPI, NationalExclusionAPI
 from pilot_portal.accounts.api import MeView, ObtainTokenView
@@ -24,8 +25,13 @@ city_patterns = [
     path("enterprises/import/", include("enterprises.importing.api_urls")),
     path("claims/", CityClaimsAPI.as_view(), name="claim-list"),
     path("exclusions/", CityExclusionAPI.as_view(), name="exclusion-list"),
+    path("change-requests/", ChangeRequestListAPI.as_view(), name="change-list"),
+    path(
+        "change-requests/<int:pk>/action/", ChangeRequestActionAPI.as_view(), name="change-action"
+    ),
     path("claims/<int:pk>/confirm/", ClaimDecisionAPI.as_view(confirm=True), name="claim-confirm"),
     path("claims/<int:pk>/reject/", ClaimDecisionAPI.as_view(confirm=False), name="claim-reject"),
+    path("enterprises/<int:pk>/files/", include("enterprises.files.api_urls")),
     *city_router.urls,
 ]
 
