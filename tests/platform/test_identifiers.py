@@ -51,3 +51,27 @@ def test_every_other_check_character_is_refused(first17, last):
         return
     with pytest.raises(InvalidUSCC):
         parse_uscc(first17 + last)
+
+
+@given(
+    st.text(alphabet=ALPHABET, min_size=17, max_size=17),
+    st.integers(min_value=0, max_value=17),
+    st.sampled_from(ALPHABET),
+)
+def test_any_single_character_change_is_caught(first17, position, replacement):
+    code = first17 + check_character(first17)
+    if code[position] == replacement:
+        return
+    changed = code[:position] + replacement + code[position + 1 :]
+
+    with pytest.raises(InvalidUSCC, match="wrong check character"):
+        parse_uscc(changed)
+
+
+@given(st.text(alphabet=ALPHABET, min_size=17, max_size=17))
+def test_spaces_case_and_full_width_forms_normalise_to_the_same_code(first17):
+    code = first17 + check_character(first17)
+    full_width = "".join(chr(ord(c) + 0xFEE0) for c in code)
+
+    assert parse_uscc(f"  {code.lower()} ").code == code
+    assert parse_uscc(full_width).code == code
