@@ -18,6 +18,8 @@ from django.urls.resolvers import RoutePattern
 from tests.isolation.world import MARKER, object_candidates, snapshot
 
 WRITE_METHODS = ("post", "put", "patch", "delete")
+# Against city A's URLs with B's ids: PUT is offered nowhere (PATCH is), so it is left out.
+WRITES_WITH_B_IDS = ("post", "patch", "delete")
 REFUSED = {401, 403, 404, 405}
 
 
@@ -108,7 +110,7 @@ def find_leaks(*, users, city_a, city_b, built, urlconf=None) -> list[str]:
                 response = client.get(url)
                 if 200 <= response.status_code < 300 and marker in _body(response):
                     leaks.append(f"{user.username} GET {url} shows city B's object")
-                for method in WRITE_METHODS:
+                for method in WRITES_WITH_B_IDS:
                     getattr(client, method)(url, content_type="application/json", data={})
     if snapshot(city_b) != before:
         leaks.append("city B's data changed")

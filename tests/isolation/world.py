@@ -100,7 +100,7 @@ def object_candidates(built: dict) -> tuple[list[int], list[str]]:
     """Ids (and codes) of the marked objects built for city B, to put into URLs."""
     ids, codes = set(), set()
     for model, pks in built.items():
-        ids.update(pks)
+        ids.update(pks[:1])  # one marked object per model is enough to catch a leak
         if any(field.name == "code" for field in model._meta.fields):
             codes.update(model.objects.filter(pk__in=pks).values_list("code", flat=True))
     return sorted(ids), sorted(codes)
