@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from enterprises import selectors, services
 from enterprises.api import division_warning
+from enterprises.files.views import enterprise_file_card
 from enterprises.forms import (
     ActionForm,
     ApplicationFilterForm,
@@ -113,6 +114,9 @@ class EnterpriseDetailPage(CityPageMixin):
                 "division_warning": division_warning(enterprise),
                 "can_edit": bool(roles & {Role.CITY_ADMIN, Role.ENTERPRISE}),
                 "can_apply": bool(roles & {Role.CITY_ADMIN, Role.ENTERPRISE}),
+                "enterprise_file": enterprise_file_card(request, enterprise),
+                "change_requests": enterprise.change_requests.order_by("-updated_at"),
+                "can_request_change": Role.ENTERPRISE in roles,
             },
         )
 

@@ -204,6 +204,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ApplicationStatusEnum": "enterprises.models.ApplicationStatus",
         "JobStatusEnum": "pilot_portal.jobs.models.JobStatus",
+        "DocumentKindEnum": "enterprises.models.DocumentKind",
+        "ChangeKindEnum": "enterprises.models.ChangeKind",
+        "ChangeStatusEnum": "enterprises.models.ChangeStatus",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
