@@ -28,9 +28,16 @@ def new_secret_key() -> str:
     return secrets.token_urlsafe(45)
 
 
-def django_environ(*, secret_key: str, conn_max_age: int = 60) -> dict[str, str]:
-    """What settings.py reads for production mode on the bench database, over plain HTTP."""
+def django_environ(
+    *, secret_key: str, conn_max_age: int = 60, media_root: str | None = None
+) -> dict[str, str]:
+    """What settings.py reads for production mode on the bench database, over plain HTTP.
+
+    `media_root`: where uploaded files go (the import benchmark's lists), instead of var/media.
+    """
+    media = {"MEDIA_ROOT": media_root} if media_root else {}
     return {
+        **media,
         "DJANGO_SETTINGS_MODULE": "pilot_portal.settings",
         "DATABASE_URL": database_url(),
         "CONN_MAX_AGE": str(conn_max_age),

@@ -2,12 +2,15 @@
 
 Defaults: 100 cities × 700 enterprises, each city with 10 districts, 5 sectors, 2 batches,
 one provider and one user per city role (`bench-<city>-<role>`); one user per province
-(`bench-<province>-province`) and `ministry`. Everything goes in with bulk_create, which
-skips django-simple-history: the history tables stay empty, which the benchmark does not read.
+(`bench-<province>-province`) and `ministry`. Then one big city (`bigcity`, 50,000
+enterprises, 5,000 applications, its administrator `bench-bigcity-city_admin`). Everything
+goes in with bulk_create, which skips django-simple-history: the history tables stay empty,
+which the benchmark does not read.
 
 Standalone (the database must exist and be migrated; `python -m benchmarks.run` does both):
 
-    python -m benchmarks.generate [--quick] [--cities N] [--per-city N]
+    python -m benchmarks.generate [--quick] [--cities N] [--per-city N] [--big-city N]
+        [--applications N]
 
 It empties every table first (TRUNCATE), so it refuses any database not named *bench*.
 """
@@ -77,6 +80,7 @@ ENTERPRISE_SUFFIXES = [
     "仪器仪表有限公司",
     "数控设备有限公司",
 ]
+BIG_CITY, BIG_NUMBER = "bigcity", 99  # the one big city: code, and division 44<number>00
 BENCH_PASSWORD = "Bench-Pass-2026"  # the same for every user, hashed once
 PROVIDER_SERIAL = 90_000_000  # providers' credit codes sit apart from the enterprises'
 BATCH_SIZE = 5000
@@ -134,6 +138,65 @@ def analyze() -> float:
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     return time.perf_counter() - started
+
+
+def _districts(city, count: int) -> list:
+    from pilot_portal.tenancy.models import District
+
+    short = city.name.removesuffix("市")
+    return [
+        District(
+            city=city, code=f"{city.division_code[:4]}{number:02d}", name=f"{short}第{number}区"
+        )
+        for number in range(1, count + 1)
+    ]
+
+
+def _sectors(city, count: int, *, offset: int) -> list:
+    from pilot_portal.tenancy.models import Sector
+
+    chosen = [SECTORS[(offset + index) % len(SECTORS)] for index in range(count)]
+    return [Sector(city=city, code=code, name=name, gbt_code=code) for code, name in chosen]
+
+
+def _batches(city, count: int) -> list:
+    from pilot_portal.tenancy.models import Batch
+
+    years = [city.batch_year + 1 + number for number in range(count)]
+    return [
+        Batch(
+            city=city,
+            name=f"第{number + 1}批",
+            year=year,
+            opens=date(year, 3, 1),
+            closes=date(year, 10, 31),
+        )
+        for number, year in enumerate(years)
+    ]
+
+
+def _enterprises(city, districts: list, sectors: list, count: int, rng: random.Random) -> list:
+    """`count` enterprises spread over the districts and sectors, with valid credit codes."""
+    from enterprises.models import Enterprise
+    from pilot_portal.demo.services import demo_uscc
+
+    short = city.name.removesuffix("市")
+    rows = []
+    for serial in range(1, count + 1):
+        district = districts[serial % len(districts)]
+        rows.append(
+            Enterprise(
+                city=city,
+                uscc=demo_uscc(district.code, serial),
+                name=f"{short}{ENTERPRISE_SUFFIXES[serial % 8]}{serial:04d}",
+                district=district,
+                sector=sectors[serial % len(sectors)],
+                size="above" if rng.random() < 0.4 else "below",
+                srdi=rng.choice(["none", "none", "none", "provincial", "little_giant"]),
+                current_level=rng.choice([None, 1, 2, 3, 4]),
+            )
+        )
+    return rows
 
 
 def generate(
@@ -210,32 +273,11 @@ def generate(
             )
         city_rows = insert(City, city_rows)
 
-        districts = {city.pk: [] for city in city_rows}
-        sectors = {city.pk: [] for city in city_rows}
-        batches = []
+        districts, sectors, batches = {}, {}, []
         for index, city in enumerate(city_rows):
-            for number in range(1, districts_per_city + 1):
-                districts[city.pk].append(
-                    District(
-                        city=city,
-                        code=f"{city.division_code[:4]}{number:02d}",
-                        name=f"{city.name.removesuffix('市')}第{number}区",
-                    )
-                )
-            for offset in range(sectors_per_city):
-                code, name = SECTORS[(index + offset) % len(SECTORS)]
-                sectors[city.pk].append(Sector(city=city, code=code, name=name, gbt_code=code))
-            for number in range(batches_per_city):
-                year = city.batch_year + 1 + number
-                batches.append(
-                    Batch(
-                        city=city,
-                        name=f"第{number + 1}批",
-                        year=year,
-                        opens=date(year, 3, 1),
-                        closes=date(year, 10, 31),
-                    )
-                )
+            districts[city.pk] = _districts(city, districts_per_city)
+            sectors[city.pk] = _sectors(city, sectors_per_city, offset=index)
+            batches += _batches(city, batches_per_city)
         insert(District, [d for rows in districts.values() for d in rows])
         insert(Sector, [s for rows in sectors.values() for s in rows])
         insert(Batch, batches)
@@ -254,21 +296,12 @@ def generate(
 
         enterprises, first_enterprise = [], {}
         for city in city_rows:
-            short = city.name.removesuffix("市")
-            for serial in range(1, enterprises_per_city + 1):
-                district = districts[city.pk][serial % districts_per_city]
-                enterprise = Enterprise(
-                    city=city,
-                    uscc=demo_uscc(district.code, serial),
-                    name=f"{short}{ENTERPRISE_SUFFIXES[serial % 8]}{serial:04d}",
-                    district=district,
-                    sector=sectors[city.pk][serial % sectors_per_city],
-                    size="above" if rng.random() < 0.4 else "below",
-                    srdi=rng.choice(["none", "none", "none", "provincial", "little_giant"]),
-                    current_level=rng.choice([None, 1, 2, 3, 4]),
-                )
-                enterprises.append(enterprise)
-                first_enterprise.setdefault(city.pk, enterprise)
+            rows = _enterprises(
+                city, districts[city.pk], sectors[city.pk], enterprises_per_city, rng
+            )
+            enterprises += rows
+            if rows:
+                first_enterprise[city.pk] = rows[0]
         insert(Enterprise, enterprises)
 
         # Users: one per city role per city, one per province, the ministry.
@@ -310,6 +343,154 @@ def generate(
     return result
 
 
+@dataclass
+class ExtraCity:
+    """A city added to the data set on its own (the big city, the import cities)."""
+
+    code: str
+    division_code: str
+    districts: list[tuple[str, str]]  # (code, name)
+    sectors: list[tuple[str, str]]
+    enterprises: int
+    applications: int
+    seed: SeedResult
+
+
+def generate_city(
+    *,
+    code: str,
+    number: int,
+    enterprises: int,
+    applications: int = 0,
+    districts_per_city: int = 10,
+    sectors_per_city: int = 5,
+    batches_per_city: int = 2,
+    seed: int = 2027,
+) -> ExtraCity:
+    """One more city (in Guangdong, division 44<number>00) next to `generate`'s.
+
+    Its districts, sectors, batches, `enterprises` enterprises and a city administrator
+    (`bench-<code>-city_admin`), and `applications` applications in its first batch, spread
+    evenly over the enterprises and the statuses. All by bulk_create, in one transaction.
+    """
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.hashers import make_password
+    from django.db import connection, transaction
+
+    from enterprises.models import Application, ApplicationStatus, Enterprise
+    from pilot_portal.tenancy.models import (
+        Batch,
+        City,
+        District,
+        Membership,
+        Province,
+        Role,
+        Sector,
+    )
+
+    _check_bench_database(connection)
+    if not 0 <= applications <= enterprises or not 1 <= number <= 99:
+        raise ValueError("at most one application per enterprise; a city number of 1–99")
+    rng = random.Random(seed)
+    result = SeedResult()
+    started = time.perf_counter()
+
+    def insert(model, objects):
+        model.objects.bulk_create(objects, batch_size=BATCH_SIZE)
+        result.rows[model._meta.db_table] = result.rows.get(model._meta.db_table, 0) + len(objects)
+        return objects
+
+    with transaction.atomic():
+        province = (
+            Province.objects.filter(code="guangdong").first()
+            or insert(Province, [Province(code="guangdong", name="广东省")])[0]
+        )
+        city = insert(
+            City,
+            [
+                City(
+                    code=code,
+                    name=f"广东试点{number}号市",
+                    name_en=f"Pilot City {code}",
+                    province=province,
+                    division_code=f"44{number:02d}00",
+                    region="east",
+                    tier="prefecture",
+                    batch_year=2024,
+                    award_cap=Decimal(150_000_000),
+                    local_matching_ratio=Decimal("1.00"),
+                    period_start=date(2024, 12, 1),
+                    period_end=date(2026, 12, 31),
+                    enterprises_target=max(1, enterprises * 9 // 10),
+                )
+            ],
+        )[0]
+        districts = insert(District, _districts(city, districts_per_city))
+        sectors = insert(Sector, _sectors(city, sectors_per_city, offset=number))
+        batches = insert(Batch, _batches(city, batches_per_city))
+        rows = insert(Enterprise, _enterprises(city, districts, sectors, enterprises, rng))
+        if applications:
+            statuses = list(ApplicationStatus.values)
+            step = len(rows) // applications
+            insert(
+                Application,
+                [
+                    Application(
+                        city=city,
+                        enterprise=rows[index * step],
+                        batch=batches[0],
+                        status=statuses[index % len(statuses)],
+                    )
+                    for index in range(applications)
+                ],
+            )
+        admin = insert(
+            get_user_model(),
+            [
+                get_user_model()(
+                    username=username(code, Role.CITY_ADMIN),
+                    password=make_password(BENCH_PASSWORD),
+                    first_name=f"{city.name}{Role.CITY_ADMIN.label}"[:150],
+                )
+            ],
+        )[0]
+        insert(Membership, [Membership(user=admin, role=Role.CITY_ADMIN, city=city)])
+    result.seconds = time.perf_counter() - started
+    return ExtraCity(
+        code=code,
+        division_code=city.division_code,
+        districts=[(d.code, d.name) for d in districts],
+        sectors=[(s.code, s.name) for s in sectors],
+        enterprises=enterprises,
+        applications=applications,
+        seed=result,
+    )
+
+
+def _session_for(user) -> str:
+    """A database session for `user`: what `django.contrib.auth.login` stores for ModelBackend."""
+    from django.contrib.sessions.backends.db import SessionStore
+
+    session = SessionStore()
+    session["_auth_user_id"] = str(user.pk)
+    session["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
+    session["_auth_user_hash"] = user.get_session_auth_hash()
+    session.create()
+    return session.session_key
+
+
+def city_admin_credentials(city: str) -> dict[str, str]:
+    """{"session", "token"} of `city`'s administrator (`bench-<city>-city_admin`)."""
+    from django.contrib.auth import get_user_model
+    from rest_framework.authtoken.models import Token
+
+    admin = get_user_model().objects.get(username=username(city, "city_admin"))
+    return {
+        "session": _session_for(admin),
+        "token": Token.objects.get_or_create(user=admin)[0].key,
+    }
+
+
 def credentials(*, city: str) -> dict[str, str]:
     """Sessions and API tokens the load test and the query counts act with, for `city`.
 
@@ -317,26 +498,15 @@ def credentials(*, city: str) -> dict[str, str]:
     is not involved): what `django.contrib.auth.login` would store for ModelBackend.
     """
     from django.contrib.auth import get_user_model
-    from django.contrib.sessions.backends.db import SessionStore
     from rest_framework.authtoken.models import Token
 
-    User = get_user_model()
-
-    def session_for(user) -> str:
-        session = SessionStore()
-        session["_auth_user_id"] = str(user.pk)
-        session["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
-        session["_auth_user_hash"] = user.get_session_auth_hash()
-        session.create()
-        return session.session_key
-
-    city_admin = User.objects.get(username=username(city, "city_admin"))
-    ministry = User.objects.get(username="ministry")
+    city_admin = city_admin_credentials(city)
+    ministry = get_user_model().objects.get(username="ministry")
     return {
         "city": city,
-        "city_admin_session": session_for(city_admin),
-        "city_admin_token": Token.objects.get_or_create(user=city_admin)[0].key,
-        "ministry_session": session_for(ministry),
+        "city_admin_session": city_admin["session"],
+        "city_admin_token": city_admin["token"],
+        "ministry_session": _session_for(ministry),
         "ministry_token": Token.objects.get_or_create(user=ministry)[0].key,
     }
 
@@ -346,11 +516,23 @@ def main(argv=None) -> None:
     parser.add_argument("--quick", action="store_true", help="10 cities × 100 enterprises")
     parser.add_argument("--cities", type=int)
     parser.add_argument("--per-city", type=int, dest="per_city")
+    parser.add_argument("--big-city", type=int, dest="big_city", help="its enterprises; 0: none")
+    parser.add_argument("--applications", type=int, help="in the big city")
     args = parser.parse_args(argv)
     quick = args.quick or os.environ.get("BENCH_QUICK") == "1"
     cities = args.cities or int(os.environ.get("BENCH_CITIES") or (10 if quick else 100))
     per_city = args.per_city or int(
         os.environ.get("BENCH_ENTERPRISES_PER_CITY") or (100 if quick else 700)
+    )
+    big_city = (
+        args.big_city
+        if args.big_city is not None
+        else int(os.environ.get("BENCH_BIG_CITY") or (5000 if quick else 50_000))
+    )
+    applications = (
+        args.applications
+        if args.applications is not None
+        else int(os.environ.get("BENCH_APPLICATIONS") or (500 if quick else 5000))
     )
 
     import django
@@ -362,11 +544,24 @@ def main(argv=None) -> None:
     django.setup()
     reset()
     result = generate(cities=cities, enterprises_per_city=per_city)
-    analyze()
     print(
         f"{cities} cities × {per_city} enterprises: {result.total_rows:,} rows in "
         f"{result.seconds:.1f} s ({result.rows_per_second:,.0f} rows/s)"
     )
+    if big_city:
+        big = generate_city(
+            code=BIG_CITY,
+            number=BIG_NUMBER,
+            enterprises=big_city,
+            applications=min(applications, big_city),
+        )
+        print(
+            f"{BIG_CITY}: {big_city:,} enterprises, {big.applications:,} applications in "
+            f"{big.seed.seconds:.1f} s"
+        )
+        for table, rows in big.seed.rows.items():
+            result.rows[table] = result.rows.get(table, 0) + rows
+    analyze()
     for table, rows in sorted(result.rows.items()):
         print(f"  {table:<28}{rows:>10,}")
 

@@ -58,6 +58,8 @@ class Enterprise(models.Model):
         ordering = ["city_id", "name"]
         verbose_name = _("enterprise")
         verbose_name_plural = _("enterprises")
+        # the list pages' order: the first page of 50,000 without sorting them all
+        indexes = [models.Index(fields=["city", "name", "id"], name="enterprise_city_name")]
         constraints = [
             models.UniqueConstraint(fields=["city", "uscc"], name="enterprise_uscc_unique_in_city"),
             models.CheckConstraint(
@@ -123,7 +125,11 @@ class Application(models.Model):
                 fields=["enterprise", "batch"], name="application_once_per_batch"
             )
         ]
-        indexes = [models.Index(fields=["city", "status"])]
+        indexes = [
+            models.Index(fields=["city", "status"]),
+            # the list's order (newest first), so a page needs no sort of the whole city
+            models.Index(fields=["city", "-updated_at", "-id"], name="application_city_recent"),
+        ]
 
     def __str__(self):
         return f"{self.enterprise} · {self.batch}"

@@ -199,7 +199,8 @@ def enterprise_import(
         )
         report.update(counts, imported=True)
         # an imported enterprise already on a national exclusion list is flagged at once
-        report["flagged"] = exclusions_apply(city=city)
+        written = counts["created"] + counts["updated"]
+        report["flagged"] = exclusions_apply(city=city) if written else 0
         audit_record(
             actor=actor,
             action="enterprise.import",
