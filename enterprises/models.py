@@ -135,27 +135,36 @@ class Application(models.Model):
         return f"{self.enterprise} · {self.batch}"
 
 
-class ApplicationTransition(models.Model):
-    """One step of an application's history: who moved it, when, from where to where, why."""
+class WorkflowStep(models.Model):
+    """One step of a workflow's history: who moved it, when, from where to where, why.
 
-    application = models.ForeignKey(
-        Application, on_delete=models.CASCADE, related_name="transitions"
-    )
+    Concrete steps add the object they belong to and the statuses' choices.
+    """
+
     action = models.CharField(_("action"), max_length=24)
-    from_status = models.CharField(_("from"), max_length=24, choices=ApplicationStatus.choices)
-    to_status = models.CharField(_("to"), max_length=24, choices=ApplicationStatus.choices)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     actor_role = models.CharField(_("role"), max_length=24)
     comment = models.TextField(_("comment"), blank=True)
     created_at = models.DateTimeField(_("time"), auto_now_add=True)
 
     class Meta:
+        abstract = True
         ordering = ["created_at", "pk"]
-        verbose_name = _("application step")
-        verbose_name_plural = _("application steps")
 
     def __str__(self):
         return f"{self.action}: {self.from_status} → {self.to_status}"
+
+
+class ApplicationTransition(WorkflowStep):
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="transitions"
+    )
+    from_status = models.CharField(_("from"), max_length=24, choices=ApplicationStatus.choices)
+    to_status = models.CharField(_("to"), max_length=24, choices=ApplicationStatus.choices)
+
+    class Meta(WorkflowStep.Meta):
+        verbose_name = _("application step")
+        verbose_name_plural = _("application steps")
 
 
 class ClaimStatus(models.TextChoices):
@@ -325,22 +334,13 @@ class ChangeRequest(models.Model):
         return f"{self.enterprise}: {self.get_kind_display()}"
 
 
-class ChangeRequestStep(models.Model):
+class ChangeRequestStep(WorkflowStep):
     change_request = models.ForeignKey(
         ChangeRequest, on_delete=models.CASCADE, related_name="steps"
     )
-    action = models.CharField(_("action"), max_length=24)
     from_status = models.CharField(_("from"), max_length=24, choices=ChangeStatus.choices)
     to_status = models.CharField(_("to"), max_length=24, choices=ChangeStatus.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    actor_role = models.CharField(_("role"), max_length=24)
-    comment = models.TextField(_("comment"), blank=True)
-    created_at = models.DateTimeField(_("time"), auto_now_add=True)
 
-    class Meta:
-        ordering = ["created_at", "pk"]
+    class Meta(WorkflowStep.Meta):
         verbose_name = _("change request step")
         verbose_name_plural = _("change request steps")
-
-    def __str__(self):
-        return f"{self.action}: {self.from_status} → {self.to_status}"
