@@ -191,7 +191,9 @@ class ApplicationOutputSerializer(serializers.ModelSerializer):
     def get_allowed_actions(self, application) -> list[str]:
         user = self.context["request"].user
         return actions_from(
-            application.status, policy.roles_for_enterprise(user, application.enterprise)
+            application.status,
+            policy.roles_for_enterprise(user, application.enterprise),
+            TRANSITIONS,
         )
 
 

@@ -5,11 +5,14 @@ every move is an `ApplicationTransition` row naming who, when and why.
 """
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from pilot_portal.tenancy.models import City, CityScopedQuerySet, District, Sector
+from pilot_portal.workflow import WorkflowStep
+from providers.models import Product, Provider, Scenario
 
 
 class Size(models.TextChoices):
@@ -133,26 +136,6 @@ class Application(models.Model):
 
     def __str__(self):
         return f"{self.enterprise} · {self.batch}"
-
-
-class WorkflowStep(models.Model):
-    """One step of a workflow's history: who moved it, when, from where to where, why.
-
-    Concrete steps add the object they belong to and the statuses' choices.
-    """
-
-    action = models.CharField(_("action"), max_length=24)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    actor_role = models.CharField(_("role"), max_length=24)
-    comment = models.TextField(_("comment"), blank=True)
-    created_at = models.DateTimeField(_("time"), auto_now_add=True)
-
-    class Meta:
-        abstract = True
-        ordering = ["created_at", "pk"]
-
-    def __str__(self):
-        return f"{self.action}: {self.from_status} → {self.to_status}"
 
 
 class ApplicationTransition(WorkflowStep):
@@ -344,3 +327,105 @@ class ChangeRequestStep(WorkflowStep):
     class Meta(WorkflowStep.Meta):
         verbose_name = _("change request step")
         verbose_name_plural = _("change request steps")
+
+
+# -- supply–demand matching (供需对接) and ratings of providers -------------------------
+
+
+class Demand(models.Model):
+    """A business scene an enterprise wants to digitalise (from its own entry or, later, its
+    diagnosis); matching proposes light solutions for it."""
+
+    class Source(models.TextChoices):
+        ENTERPRISE = "enterprise", _("Entered by the enterprise")
+        DIAGNOSIS = "diagnosis", _("From the diagnosis")
+
+    city = models.ForeignKey(City, on_delete=models.CASCADE, related_name="+")
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="demands")
+    scenario = models.CharField(_("scenario"), max_length=24, choices=Scenario.choices)
+    note = models.TextField(_("note"), blank=True)
+    source = models.CharField(
+        _("source"), max_length=16, choices=Source.choices, default=Source.ENTERPRISE
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CityScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["enterprise_id", "scenario"]
+        verbose_name = _("demand scenario")
+        verbose_name_plural = _("demand scenarios")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enterprise", "scenario"], name="one_demand_per_scenario"
+            )
+        ]
+        indexes = [models.Index(fields=["city", "scenario"], name="demand_city_scenario")]
+
+    def __str__(self):
+        return self.get_scenario_display()
+
+
+class Shortlist(models.Model):
+    """A light solution an enterprise has shortlisted from its matches."""
+
+    city = models.ForeignKey(City, on_delete=models.CASCADE, related_name="+")
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="shortlist")
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
+    note = models.TextField(_("note"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CityScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["enterprise_id", "-created_at"]
+        verbose_name = _("shortlisted solution")
+        verbose_name_plural = _("shortlisted solutions")
+        constraints = [
+            models.UniqueConstraint(fields=["enterprise", "product"], name="shortlist_once")
+        ]
+
+    def __str__(self):
+        return str(self.product)
+
+
+class ProviderRating(models.Model):
+    """An enterprise's rating (1–5) of a provider that served it; the pool shows the average."""
+
+    city = models.ForeignKey(City, on_delete=models.CASCADE, related_name="+")
+    enterprise = models.ForeignKey(
+        Enterprise, on_delete=models.CASCADE, related_name="provider_ratings"
+    )
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="ratings")
+    score = models.PositiveSmallIntegerField(
+        _("rating"), validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    comment = models.TextField(_("comment"), blank=True)
+    rated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CityScopedQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("provider rating")
+        verbose_name_plural = _("provider ratings")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enterprise", "provider"], name="one_rating_per_enterprise_provider"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(score__gte=1) & models.Q(score__lte=5),
+                name="rating_between_1_and_5",
+            ),
+        ]
+        indexes = [models.Index(fields=["city", "provider"], name="rating_city_provider")]
+
+    def __str__(self):
+        return f"{self.provider} · {self.score}"

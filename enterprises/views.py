@@ -255,7 +255,7 @@ class ApplicationDetailPage(CityPageMixin):
             "enterprises/application_detail.html",
             {
                 "application": application,
-                "actions": actions_from(application.status, roles),
+                "actions": actions_from(application.status, roles, TRANSITIONS),
                 "exclusions": services.exclusion_reasons(application.enterprise),
                 "form": form
                 or ActionForm(

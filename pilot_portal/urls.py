@@ -26,6 +26,9 @@ city_pages = [
     path("documents/<int:pk>/download/", DocumentDownloadPage.as_view(), name="document-download"),
     path("enterprises/import/", include("enterprises.importing.urls")),
     path("", include("enterprises.urls")),
+    path("providers/", include("providers.urls")),
+    path("catalogue/", include("providers.catalogue_urls")),
+    path("", include("enterprises.matching.urls")),
 ]
 
 urlpatterns = [
@@ -40,6 +43,9 @@ urlpatterns = [
     path("overview/", OverviewView.as_view(), name="overview"),
     path("claim/", ClaimPage.as_view(), name="enterprise-claim"),
     path("overview/exclusions/", NationalExclusionPage.as_view(), name="national-exclusions"),
+    path("provider/", include("providers.national_urls")),
+    # Public pages, no login: publicity, pool and catalogue of each city.
+    path("public/<slug:city_code>/", include("providers.public_urls")),
     path("c/<slug:city_code>/", include(city_pages)),
 ]
 

@@ -10,7 +10,13 @@ from enterprises.models import Enterprise
 from pilot_portal.demo.services import demo_uscc
 from pilot_portal.jobs.models import Job
 from pilot_portal.tenancy.models import Batch, City, District, Membership, Province, Sector
-from providers.models import Provider
+from providers.models import (
+    ExpertScore,
+    Product,
+    Provider,
+    ProviderSelection,
+    SelectionRound,
+)
 
 PASSWORD = "Correct-Horse-Battery-9"
 
@@ -118,3 +124,52 @@ class JobFactory(factory.django.DjangoModelFactory):
     city = factory.SubFactory(CityFactory)
     kind = "city_export"
     started_by = factory.SubFactory(UserFactory)
+
+
+class SelectionRoundFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SelectionRound
+
+    city = factory.SubFactory(CityFactory)
+    name = factory.Sequence(lambda n: f"第{n}轮服务商遴选")
+    opens = factory.LazyFunction(lambda: date.today().replace(day=1))
+    closes = factory.LazyFunction(lambda: date(date.today().year + 1, 12, 31))
+    criteria = "技术能力 40，案例 30，服务 20，价格 10"
+    created_by = factory.SubFactory(UserFactory)
+
+
+class ProviderSelectionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ProviderSelection
+
+    city = factory.SubFactory(CityFactory)
+    provider = factory.SubFactory(ProviderFactory)
+    round = factory.SubFactory(SelectionRoundFactory, city=factory.SelfAttribute("..city"))
+    status = "applied"
+    applied_by = factory.SubFactory(UserFactory)
+
+
+class ExpertScoreFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ExpertScore
+
+    selection = factory.SubFactory(ProviderSelectionFactory, status="under_review")
+    city = factory.SelfAttribute("selection.city")
+    expert = factory.SubFactory(UserFactory)
+    score = Decimal("80.00")
+    comment = "案例扎实 / solid cases"
+
+
+class ProductFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Product
+
+    city = factory.SubFactory(CityFactory)
+    provider = factory.SubFactory(ProviderFactory)
+    name = factory.Sequence(lambda n: f"轻量化方案{n}")
+    scenario = "quality"
+    price = Decimal("30000.00")
+    deployment = "saas"
+    description = "视觉质检 SaaS"
+    status = "listed"
+    created_by = factory.SubFactory(UserFactory)

@@ -32,6 +32,9 @@ city_patterns = [
     path("claims/<int:pk>/confirm/", ClaimDecisionAPI.as_view(confirm=True), name="claim-confirm"),
     path("claims/<int:pk>/reject/", ClaimDecisionAPI.as_view(confirm=False), name="claim-reject"),
     path("enterprises/<int:pk>/files/", include("enterprises.files.api_urls")),
+    path("", include("providers.api_urls")),
+    path("", include("providers.catalogue_api_urls")),
+    path("", include("enterprises.matching.api_urls")),
     *city_router.urls,
 ]
 
@@ -41,6 +44,7 @@ urlpatterns = [
     path("me/", MeView.as_view(), name="me"),
     path("claims/", MyClaimsAPI.as_view(), name="my-claims"),
     path("exclusions/", NationalExclusionAPI.as_view(), name="national-exclusions"),
+    path("provider/", include("providers.national_api_urls")),
     path("cities/", CityViewSet.as_view({"get": "list"}), name="city-list"),
     path("cities/<slug:city_code>/", CityViewSet.as_view({"get": "retrieve"}), name="city-detail"),
     path("cities/<slug:city_code>/", include(city_patterns)),

@@ -148,6 +148,17 @@ RULES: dict[str, Rule] = {
     "claim.review": Rule(frozenset({Role.CITY_ADMIN, Role.DISTRICT_OFFICER})),
     "exclusion.view": Rule(OVERSEERS | {Role.DISTRICT_OFFICER, Role.FINANCE_OFFICER}),
     "exclusion.import": Rule(frozenset({Role.CITY_ADMIN})),
+    # Providers (DOMAIN.md steps 3-4). Which selections a role sees is `selection_scope` below.
+    "provider.view": Rule(EVERY_ROLE),
+    "provider.manage": Rule(frozenset({Role.CITY_ADMIN})),  # rounds, steps, evaluations
+    "provider.score": Rule(frozenset({Role.EXPERT})),
+    "product.view": Rule(EVERY_ROLE),
+    "product.create": Rule(frozenset({Role.PROVIDER})),
+    "product.review": Rule(frozenset({Role.CITY_ADMIN})),  # list or unlist
+    # Matching and ratings: an enterprise's own demand, shortlist and ratings.
+    "demand.edit": Rule(frozenset({Role.ENTERPRISE})),
+    "demand.overview": Rule(OVERSEERS | {Role.DISTRICT_OFFICER}),
+    "rating.create": Rule(frozenset({Role.ENTERPRISE})),
 }
 
 
@@ -187,6 +198,48 @@ def enterprise_scope(user, city: City, *, prefix: str = "") -> Q:
         elif m.role == Role.ENTERPRISE and m.enterprise_id:
             scope |= Q(**{f"{prefix}pk": m.enterprise_id})
     return scope
+
+
+# Those who see every application to the city's pool; others see the pool, and a provider
+# also its own applications, an expert those of the rounds they score.
+SELECTION_READERS = CITY_STAFF | READ_ONLY_ROLES
+
+
+def selection_scope(user, city: City, *, prefix: str = "") -> Q:
+    """A filter on provider selections (or, with a prefix, their rows) this user sees."""
+    roles = roles_in(user, city)
+    if roles & SELECTION_READERS:
+        return Q()
+    scope = Q(**{f"{prefix}status__in": POOL_STATUSES})
+    if Role.EXPERT in roles:
+        scope |= Q(**{f"{prefix}round__experts": user})
+    own = provider_ids_in(user, city)
+    if own:
+        scope |= Q(**{f"{prefix}provider_id__in": own})
+    return scope
+
+
+# Statuses in which a city shows a provider to everyone (the pool, and its suspended members
+# only to those who manage it): selected alone is offered to enterprises.
+POOL_STATUSES = ("selected",)
+
+
+def provider_ids_in(user, city: City) -> set[int]:
+    """The providers this user acts for in `city` (a provider's staff see their own only)."""
+    return {
+        m.provider_id
+        for m in _memberships(user)
+        if m.city_id == city.pk and m.role == Role.PROVIDER and m.provider_id
+    }
+
+
+def enterprise_ids_in(user, city: City) -> set[int]:
+    """The enterprises this user acts for in `city`."""
+    return {
+        m.enterprise_id
+        for m in _memberships(user)
+        if m.city_id == city.pk and m.role == Role.ENTERPRISE and m.enterprise_id
+    }
 
 
 # Actions above any one city (the ministry's national lists).

@@ -1,0 +1,3 @@
+"""API: filled by the providers issue."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""Pages: filled by the providers issue."""
+
+urlpatterns = []
