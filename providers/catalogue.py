@@ -85,7 +85,7 @@ def product_create(*, city: City, actor, data: dict, provider: Provider | None =
     if provider is None and len(own) == 1:
         provider = Provider.objects.get(pk=next(iter(own)))
     if provider is None or provider.pk not in own:
-        raise NotAllowed("只有服务商可以发布自己的产品 / only a provider publishes its own products")
+        raise NotAllowed("只有服务商可以发布自己的产品 / only a provider publishes its products")
     _check_pooled(city, provider)
     values, sectors = _clean(city, data, partial=False)
     product = Product(city=city, provider=provider, created_by=actor, **values)
@@ -116,7 +116,7 @@ def product_update(*, product: Product, actor, data: dict) -> Product:
 def product_set_listed(*, product: Product, actor, listed: bool, reason: str = "") -> Product:
     """The city lists a solution in its catalogue, or unlists it with a reason."""
     if not policy.can(actor, "product.review", city=product.city):
-        raise NotAllowed("只有市级管理员可以上架或下架 / only the city administrator lists products")
+        raise NotAllowed("只有市级管理员可以上架或下架 / only the city admin lists products")
     product = Product.objects.select_for_update().get(pk=product.pk)
     target = ProductStatus.LISTED if listed else ProductStatus.UNLISTED
     if product.status == target:

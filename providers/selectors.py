@@ -42,10 +42,7 @@ def _ratings(city_id):
 def rating_average(city_id):
     """A subquery: the provider's average rating in the city, two places (None when unrated)."""
     return Subquery(
-        _ratings(city_id)
-        .values("provider_id")
-        .annotate(value=Avg("score"))
-        .values("value")[:1],
+        _ratings(city_id).values("provider_id").annotate(value=Avg("score")).values("value")[:1],
         output_field=DecimalField(max_digits=3, decimal_places=2),
     )
 

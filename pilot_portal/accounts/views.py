@@ -44,6 +44,8 @@ def home(request):
     """`/`: the login page for visitors, the role's home page for members."""
     if not request.user.is_authenticated:
         return redirect("accounts:login")
+    if not policy.memberships(request.user) and policy.is_provider_staff(request.user):
+        return redirect("provider-home")  # a provider registered, not yet in any city
     return HttpResponseRedirect(home_url_for(active_membership(request)))
 
 

@@ -24,6 +24,12 @@ def portal(request):
         "portal_nav_national_exclusions": policy.can_nationally(user, "exclusion.view"),
         "portal_nav_applications": city is not None
         and policy.can(user, "application.view", city=city),
+        "portal_nav_providers": city is not None and policy.can(user, "provider.view", city=city),
+        "portal_nav_reviews": city is not None and policy.can(user, "provider.score", city=city),
+        "portal_nav_matching": city is not None and policy.can(user, "demand.edit", city=city),
+        "portal_nav_demand_supply": city is not None
+        and policy.can(user, "demand.overview", city=city),
+        "portal_nav_provider_home": policy.is_provider_staff(user),
         "portal_memberships": policy.memberships(user),
         "portal_city": city,
         "portal_roles": sorted(policy.roles_in(user, city)) if city else [],

@@ -233,6 +233,18 @@ def provider_ids_in(user, city: City) -> set[int]:
     }
 
 
+def is_provider_staff(user) -> bool:
+    """Does the user act for a provider nationally (its profile and city applications)?"""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    cached = getattr(user, "_portal_provider_ids", None)
+    if cached is None:
+        cached = user._portal_provider_ids = list(
+            user.provider_staff_of.values_list("pk", flat=True)
+        )
+    return bool(cached)
+
+
 def enterprise_ids_in(user, city: City) -> set[int]:
     """The enterprises this user acts for in `city`."""
     return {
