@@ -207,6 +207,13 @@ SPECTACULAR_SETTINGS = {
         "DocumentKindEnum": "enterprises.models.DocumentKind",
         "ChangeKindEnum": "enterprises.models.ChangeKind",
         "ChangeStatusEnum": "enterprises.models.ChangeStatus",
+        "ProviderKindEnum": "providers.models.ProviderKind",
+        "SelectionStatusEnum": "providers.models.SelectionStatus",
+        "ProductStatusEnum": "providers.models.ProductStatus",
+        "ScenarioEnum": "providers.models.Scenario",
+        "DeploymentEnum": "providers.models.Deployment",
+        "EvaluationOutcomeEnum": "providers.models.EvaluationOutcome",
+        "SelectionDocumentKindEnum": "providers.models.SelectionDocument.Kind",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
