@@ -131,7 +131,11 @@ def selection_detail(*, city: City, user, pk: int) -> ProviderSelection:
             "steps__actor",
             "documents__document",
         )
-        .annotate(**_score_figures(city.pk), rating=rating_average(city.pk))
+        .annotate(
+            **_score_figures(city.pk),
+            rating=rating_average(city.pk),
+            ratings=rating_count(city.pk),
+        )
         .distinct()
         .get(pk=pk)
     )

@@ -213,6 +213,7 @@ def selection_apply(
     selection.cases.set(chosen_cases)
     for user in provider.staff.all():
         membership_grant(user=user, role=Role.PROVIDER, city=city, provider=provider, actor=actor)
+    policy.forget(actor)  # the actor now holds a role in the city
     audit_record(actor=actor, action="provider.apply", city=city, obj=selection,
                  data={"provider": provider.uscc, "round": rounds[0].pk})  # fmt: skip
     return selection

@@ -4,6 +4,12 @@ from pilot_portal.tenancy import policy
 from pilot_portal.tenancy.models import Role
 
 
+def _provider_home_in_nav(user) -> bool:
+    # Only provider users (or users with no city yet) can be provider staff: others skip the query.
+    roles = {m.role for m in policy.memberships(user)}
+    return (not roles or Role.PROVIDER in roles) and policy.is_provider_staff(user)
+
+
 def portal(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
@@ -29,7 +35,7 @@ def portal(request):
         "portal_nav_matching": city is not None and policy.can(user, "demand.edit", city=city),
         "portal_nav_demand_supply": city is not None
         and policy.can(user, "demand.overview", city=city),
-        "portal_nav_provider_home": policy.is_provider_staff(user),
+        "portal_nav_provider_home": _provider_home_in_nav(user),
         "portal_memberships": policy.memberships(user),
         "portal_city": city,
         "portal_roles": sorted(policy.roles_in(user, city)) if city else [],

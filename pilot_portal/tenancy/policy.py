@@ -52,6 +52,12 @@ def _memberships(user) -> list[Membership]:
     return cached
 
 
+def forget(user) -> None:
+    """Drop what this module cached on the user (after a service granted a role mid-request)."""
+    for name in ("_portal_memberships", "_portal_provider_ids"):
+        user.__dict__.pop(name, None)
+
+
 def memberships(user) -> list[Membership]:
     return list(_memberships(user))
 

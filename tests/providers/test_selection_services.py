@@ -72,7 +72,7 @@ def test_no_open_round_refuses_the_application(world):
     with pytest.raises(Conflict) as refused:
         _apply(world)
     assert "没有开放" in refused.value.message
-    assert not ProviderSelection.objects.exists()
+    assert not ProviderSelection.objects.filter(city=world["city"]).exists()
 
 
 def test_full_round_experts_publicity_selection(world):
@@ -81,7 +81,9 @@ def test_full_round_experts_publicity_selection(world):
     services.selection_transition(selection=selection, actor=admin, action="start-review")
     for expert, score in zip(world["experts"], ("82", "77.5"), strict=True):
         services.score_submit(selection=selection, expert=expert, score=score, comment="好")
-    assert sorted(ExpertScore.objects.values_list("score", flat=True)) == [
+    assert sorted(
+        ExpertScore.objects.filter(selection=selection).values_list("score", flat=True)
+    ) == [
         Decimal("77.50"),
         Decimal("82.00"),
     ]
@@ -115,7 +117,7 @@ def test_conflicted_expert_cannot_score(world):
     with pytest.raises(NotAllowed) as refused:
         services.score_submit(selection=selection, expert=expert, score=90, comment="好")
     assert "利益冲突" in refused.value.message
-    assert not ExpertScore.objects.exists()
+    assert not ExpertScore.objects.filter(selection=selection).exists()
 
 
 def test_conflict_after_scoring_is_refused(world):
@@ -137,7 +139,7 @@ def test_scores_outside_0_to_100_are_refused(world, score):
         services.score_submit(
             selection=selection, expert=world["experts"][0], score=score, comment="好"
         )
-    assert not ExpertScore.objects.exists()
+    assert not ExpertScore.objects.filter(selection=selection).exists()
 
 
 def test_unassigned_expert_and_wrong_state(world):
