@@ -214,6 +214,7 @@ SPECTACULAR_SETTINGS = {
         "DeploymentEnum": "providers.models.Deployment",
         "EvaluationOutcomeEnum": "providers.models.EvaluationOutcome",
         "SelectionDocumentKindEnum": "providers.models.SelectionDocument.Kind",
+        "DemandSourceEnum": "enterprises.models.Demand.Source",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -129,7 +129,7 @@ def product_set_listed(*, product: Product, actor, listed: bool, reason: str = "
     if listed:
         _check_pooled(product.city, product.provider)
     product.status, product.status_reason = target, reason or ""
-    product._change_reason = reason
+    product._change_reason = (reason or "")[:100]  # the history column holds 100
     with_actor(product, actor).save()
     audit_record(actor=actor, action="product.list" if listed else "product.unlist",
                  city=product.city, obj=product, reason=reason or "")  # fmt: skip

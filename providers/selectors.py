@@ -19,7 +19,7 @@ from django.db.models import (
     Subquery,
     Value,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Cast, Coalesce
 
 from pilot_portal.tenancy import policy
 from pilot_portal.tenancy.models import City
@@ -41,8 +41,11 @@ def _ratings(city_id):
 
 def rating_average(city_id):
     """A subquery: the provider's average rating in the city, two places (None when unrated)."""
-    return Subquery(
-        _ratings(city_id).values("provider_id").annotate(value=Avg("score")).values("value")[:1],
+    # Cast: SQLite would otherwise compare the average as a float with a text filter value.
+    return Cast(
+        Subquery(
+            _ratings(city_id).values("provider_id").annotate(value=Avg("score")).values("value")[:1]
+        ),
         output_field=DecimalField(max_digits=3, decimal_places=2),
     )
 

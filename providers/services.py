@@ -288,7 +288,7 @@ def selection_transition(
     selection.status = transition.target
     if action == "publicise":
         selection.publicity_start, selection.publicity_end = publicity_start, publicity_end
-    selection._change_reason = comment
+    selection._change_reason = (comment or "")[:100]  # the history column holds 100
     with_actor(selection, actor).save()
     SelectionStep.objects.create(
         selection=selection, action=action, actor=actor, actor_role=role, comment=comment or "",

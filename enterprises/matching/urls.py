@@ -1,14 +1,19 @@
-"""Pages: filled by the providers issue (placeholder views keep the header's links resolvable)."""
+"""Pages of supply–demand matching, at /c/<city_code>/matching/."""
 
-from django.http import HttpResponse
 from django.urls import path
 
-
-def placeholder(request, **kwargs):
-    return HttpResponse("…")
-
+from enterprises.matching.views import (
+    DemandPage,
+    DemandSupplyPage,
+    MatchingPage,
+    RatingPage,
+    ShortlistPage,
+)
 
 urlpatterns = [
-    path("matching/", placeholder, name="matching"),
-    path("matching/overview/", placeholder, name="demand-supply"),
+    path("matching/", MatchingPage.as_view(), name="matching"),
+    path("matching/demands/", DemandPage.as_view(), name="matching-demands"),
+    path("matching/shortlist/", ShortlistPage.as_view(), name="matching-shortlist"),
+    path("matching/ratings/", RatingPage.as_view(), name="matching-rate"),
+    path("matching/overview/", DemandSupplyPage.as_view(), name="demand-supply"),
 ]
