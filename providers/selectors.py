@@ -24,9 +24,11 @@ from django.db.models.functions import Cast, Coalesce
 from pilot_portal.tenancy import policy
 from pilot_portal.tenancy.models import City
 from providers.models import (
+    ExpertConflict,
     ExpertScore,
     Product,
     ProductStatus,
+    ProviderEvaluation,
     ProviderSelection,
     SelectionStatus,
 )
@@ -219,3 +221,56 @@ def product_search(
     if status:
         rows = rows.filter(status=status)
     return rows.order_by(*ORDERINGS.get(order, ORDERINGS["name"]))
+
+
+def review_queue(city, user):
+    """Applications under review in the rounds this expert scores, with what they did."""
+    own_scores = ExpertScore.objects.filter(selection_id=OuterRef("pk"), expert=user)
+    conflicts = ExpertConflict.objects.filter(
+        city_id=city.pk, expert=user, provider_id=OuterRef("provider_id")
+    )
+    return (
+        ProviderSelection.objects.for_city(city)
+        .filter(round__experts=user, status=SelectionStatus.UNDER_REVIEW)
+        .select_related("provider", "round")
+        .annotate(
+            my_score=Subquery(
+                own_scores.values("score")[:1],
+                output_field=DecimalField(max_digits=5, decimal_places=2),
+            ),
+            conflicted=Exists(conflicts),
+        )
+        .distinct()
+        .order_by("round__closes", "provider__name", "pk")
+    )
+
+
+def evaluation_rows(city, year: int):
+    """Pooled providers with that year's ratings (as `services.rating_figures` counts them,
+    in one query) and the evaluation recorded that year, if any."""
+    ratings = _ratings(city.pk).filter(created_at__year=year).values("provider_id")
+    return (
+        ProviderSelection.objects.for_city(city)
+        .filter(status__in=[SelectionStatus.SELECTED, SelectionStatus.SUSPENDED])
+        .select_related("provider")
+        .annotate(
+            year_average=Subquery(
+                ratings.annotate(value=Avg("score")).values("value")[:1],
+                output_field=DecimalField(max_digits=5, decimal_places=2),
+            ),
+            year_ratings=Coalesce(
+                Subquery(
+                    ratings.annotate(n=Count("pk")).values("n")[:1], output_field=IntegerField()
+                ),
+                Value(0),
+            ),
+        )
+        .prefetch_related(
+            Prefetch(
+                "evaluations",
+                queryset=ProviderEvaluation.objects.filter(year=year).select_related("decided_by"),
+                to_attr="year_evaluations",
+            )
+        )
+        .order_by("provider__name", "pk")
+    )

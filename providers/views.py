@@ -3,22 +3,12 @@ rounds and their experts, an expert's review queue and the annual evaluation."""
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.apps import apps
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import (
-    Avg,
     Count,
-    DecimalField,
-    Exists,
-    IntegerField,
-    OuterRef,
-    Prefetch,
-    Subquery,
-    Value,
 )
-from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -43,8 +33,6 @@ from providers.forms import (
 )
 from providers.models import (
     ExpertConflict,
-    ExpertScore,
-    ProviderEvaluation,
     ProviderSelection,
     SelectionRound,
     SelectionStatus,
@@ -371,33 +359,11 @@ class RoundDetailPage(CityPageMixin):
 # -- an expert's queue -----------------------------------------------------------------
 
 
-def _review_queue(city, user):
-    """Applications under review in the rounds this expert scores, with what they did."""
-    own_scores = ExpertScore.objects.filter(selection_id=OuterRef("pk"), expert=user)
-    conflicts = ExpertConflict.objects.filter(
-        city_id=city.pk, expert=user, provider_id=OuterRef("provider_id")
-    )
-    return (
-        ProviderSelection.objects.for_city(city)
-        .filter(round__experts=user, status=SelectionStatus.UNDER_REVIEW)
-        .select_related("provider", "round")
-        .annotate(
-            my_score=Subquery(
-                own_scores.values("score")[:1],
-                output_field=DecimalField(max_digits=5, decimal_places=2),
-            ),
-            conflicted=Exists(conflicts),
-        )
-        .distinct()
-        .order_by("round__closes", "provider__name", "pk")
-    )
-
-
 class ReviewQueuePage(CityPageMixin):
     action_required = "provider.score"
 
     def get(self, request, city_code):
-        rows = list(_review_queue(request.city, request.user))
+        rows = list(selectors.review_queue(request.city, request.user))
         return render(
             request,
             "providers/review_queue.html",
@@ -411,46 +377,12 @@ class ReviewQueuePage(CityPageMixin):
 # -- the annual evaluation -------------------------------------------------------------
 
 
-def _evaluation_rows(city, year: int):
-    """Pooled providers with that year's ratings (as `services.rating_figures` counts them,
-    in one query) and the evaluation recorded that year, if any."""
-    rating = apps.get_model("enterprises", "ProviderRating")
-    ratings = rating.objects.filter(
-        city_id=city.pk, provider_id=OuterRef("provider_id"), created_at__year=year
-    ).values("provider_id")
-    return (
-        ProviderSelection.objects.for_city(city)
-        .filter(status__in=[SelectionStatus.SELECTED, SelectionStatus.SUSPENDED])
-        .select_related("provider")
-        .annotate(
-            year_average=Subquery(
-                ratings.annotate(value=Avg("score")).values("value")[:1],
-                output_field=DecimalField(max_digits=5, decimal_places=2),
-            ),
-            year_ratings=Coalesce(
-                Subquery(
-                    ratings.annotate(n=Count("pk")).values("n")[:1], output_field=IntegerField()
-                ),
-                Value(0),
-            ),
-        )
-        .prefetch_related(
-            Prefetch(
-                "evaluations",
-                queryset=ProviderEvaluation.objects.filter(year=year).select_related("decided_by"),
-                to_attr="year_evaluations",
-            )
-        )
-        .order_by("provider__name", "pk")
-    )
-
-
 class EvaluationPage(CityPageMixin):
     action_required = "provider.manage"
 
     def get(self, request, city_code, year, bound=None, error="", status=200):
         rows = []
-        for selection in _evaluation_rows(request.city, year):
+        for selection in selectors.evaluation_rows(request.city, year):
             average = selection.year_average
             if average is not None:
                 average = Decimal(average).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
