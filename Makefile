@@ -57,7 +57,7 @@ run: setup
 	@echo "    <city>-<role>  e.g. shenyang-city_admin, xiamen-district_officer, xinxiang-enterprise"
 	@echo "      cities: shenyang xiamen xinxiang"
 	@echo "      roles:  city_admin district_officer finance_officer expert assessor auditor enterprise provider"
-	@echo "    ministry, liaoning-province, fujian-province, henan-province, admin (Django admin)"
+	@echo "    ministry, liaoning-province, fujian-province, henan-province, provider, admin (Django admin)"
 	@echo
 	$(MANAGE) runserver 127.0.0.1:8000
 

@@ -3,14 +3,15 @@
 Defaults: 100 cities × 700 enterprises, each city with 10 districts, 5 sectors, 2 batches,
 one provider and one user per city role (`bench-<city>-<role>`); one user per province
 (`bench-<province>-province`) and `ministry`. Then one big city (`bigcity`, 50,000
-enterprises, 5,000 applications, its administrator `bench-bigcity-city_admin`). Everything
-goes in with bulk_create, which skips django-simple-history: the history tables stay empty,
-which the benchmark does not read.
+enterprises, 5,000 applications, its administrator `bench-bigcity-city_admin`), and the
+catalogue city (`catalogue`, 20,000 light solutions of 400 providers, ratings; its buyer
+`bench-catalogue-enterprise`). Everything goes in with bulk_create, which skips
+django-simple-history: the history tables stay empty, which the benchmark does not read.
 
 Standalone (the database must exist and be migrated; `python -m benchmarks.run` does both):
 
     python -m benchmarks.generate [--quick] [--cities N] [--per-city N] [--big-city N]
-        [--applications N]
+        [--applications N] [--catalogue N]
 
 It empties every table first (TRUNCATE), so it refuses any database not named *bench*.
 """
@@ -467,6 +468,234 @@ def generate_city(
     )
 
 
+# The catalogue city: light solutions of its pooled providers, found by text, scenario and
+# rating. Names are built from a brand, a scenario keyword and a form, so that a text search
+# for a keyword finds a realistic share of one scenario (and a little of others).
+CATALOGUE_CITY, CATALOGUE_NUMBER = "catalogue", 98
+CATALOGUE_SEARCH, CATALOGUE_SCENARIO = "视觉", "quality"  # the typical buyer's query
+BRANDS = ["智云", "数擎", "工联", "慧造", "云匠", "精益", "链动", "睿控", "易联", "星火",
+          "天工", "瑞智", "明道", "凯睿", "安捷", "博远"]  # fmt: skip
+FORMS = ["一体机", "云平台", "SaaS", "轻应用", "系统", "小程序", "解决方案", "服务包"]
+# Scenario -> (keywords, weight): production scenes are more common than office ones.
+SCENARIO_WORDS = {
+    "product_design": (["协同设计", "三维评审", "图纸管理"], 4),
+    "process_design": (["工艺仿真", "工艺管理", "BOM 管理"], 3),
+    "marketing": (["数字营销", "客户管理", "经销商协同"], 5),
+    "after_sales": (["远程运维", "售后服务", "备件管理"], 5),
+    "scheduling": (["APS 排产", "计划排程", "交期预测"], 8),
+    "production_control": (["MES", "生产执行", "扫码报工"], 10),
+    "quality": (["视觉质检", "机器视觉", "质量追溯", "SPC 分析"], 10),
+    "equipment": (["设备联网", "OEE 看板", "预测性维护"], 9),
+    "safety": (["安全生产", "隐患排查", "视频监控"], 5),
+    "energy": (["能耗监测", "能源管理", "碳排放核算"], 6),
+    "procurement": (["采购协同", "供应商管理", "询比价"], 5),
+    "warehouse": (["WMS 仓储", "条码仓库", "物流跟踪"], 8),
+    "finance": (["业财一体", "成本核算", "财务共享"], 6),
+    "hr": (["智能排班", "计件工资", "人事管理"], 3),
+    "office": (["协同办公", "移动审批", "知识库"], 4),
+    "decision": (["经营驾驶舱", "数据分析", "BI 报表"], 5),
+}
+PRODUCT_STATUSES = (["listed"] * 17) + ["submitted", "submitted", "unlisted"]  # 85/10/5 %
+SELECTION_STATUSES = (["selected"] * 17) + ["suspended", "publicised", "applied"]  # 85/5/5/5
+DEPLOYMENTS = ["saas"] * 3 + ["hybrid", "on_premise"]  # 60/20/20 %
+PRICE_UNITS = ["每年", "一次性", "每条产线", "每用户每年"]
+SELLING_POINTS = ["一周上线", "按年订阅", "免费试用一个月", "本地驻场实施"]
+
+
+@dataclass
+class CatalogueCity:
+    """The catalogue city: its size, and who the catalogue is read as."""
+
+    code: str
+    products: int
+    providers: int
+    enterprises: int
+    ratings: int
+    seed: SeedResult
+
+
+def generate_catalogue(
+    *,
+    code: str = CATALOGUE_CITY,
+    number: int = CATALOGUE_NUMBER,
+    products: int,
+    providers: int | None = None,
+    enterprises: int | None = None,
+    seed: int = 2028,
+) -> CatalogueCity:
+    """One more city (division 44<number>00) with a catalogue of `products` light solutions.
+
+    Its 10 districts and every sector, `providers` providers (default: one per 50 products)
+    applied in one round, 85 % selected, the rest suspended, under publicity or applied;
+    `products` solutions spread over the 16 scenarios (weighted), 1–2 sectors each, the three
+    deployments and prices of 5,000 to 500,000 yuan (log-uniform), 85 % listed, 10 % waiting,
+    5 % unlisted; `enterprises` enterprises (default: one per 20 products), each rating up to
+    3 pooled providers 1–5 (a quarter of the providers stay unrated); the city administrator
+    (`bench-<code>-city_admin`) and an enterprise user (`bench-<code>-enterprise`). All by
+    bulk_create, in one transaction.
+    """
+    import math
+
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.hashers import make_password
+    from django.db import connection, transaction
+
+    from enterprises.models import Enterprise, ProviderRating
+    from pilot_portal.demo.services import demo_uscc
+    from pilot_portal.tenancy.models import City, District, Membership, Province, Role, Sector
+    from providers.models import (
+        Product,
+        Provider,
+        ProviderKind,
+        ProviderSelection,
+        SelectionRound,
+    )
+
+    _check_bench_database(connection)
+    providers = providers or max(5, products // 50)
+    enterprises = enterprises or max(10, products // 20)
+    rng = random.Random(seed)
+    result = SeedResult()
+    started = time.perf_counter()
+
+    def insert(model, objects):
+        model.objects.bulk_create(objects, batch_size=BATCH_SIZE)
+        result.rows[model._meta.db_table] = result.rows.get(model._meta.db_table, 0) + len(objects)
+        return objects
+
+    with transaction.atomic():
+        province = (
+            Province.objects.filter(code="guangdong").first()
+            or insert(Province, [Province(code="guangdong", name="广东省")])[0]
+        )
+        city = insert(
+            City,
+            [
+                City(
+                    code=code, name=f"广东试点{number}号市", name_en=f"Pilot City {code}",
+                    province=province, division_code=f"44{number:02d}00", region="east",
+                    tier="prefecture", batch_year=2024, award_cap=Decimal(150_000_000),
+                    local_matching_ratio=Decimal("1.00"), period_start=date(2024, 12, 1),
+                    period_end=date(2026, 12, 31), enterprises_target=enterprises,
+                )
+            ],
+        )[0]  # fmt: skip
+        districts = insert(District, _districts(city, 10))
+        sectors = insert(Sector, _sectors(city, len(SECTORS), offset=0))
+        rows = insert(Enterprise, _enterprises(city, districts, sectors, enterprises, rng))
+        User = get_user_model()
+        password = make_password(BENCH_PASSWORD)
+        admin, buyer = insert(
+            User,
+            [
+                User(username=username(code, role), password=password,
+                     first_name=f"{city.name}{Role(role).label}"[:150])
+                for role in (Role.CITY_ADMIN, Role.ENTERPRISE)
+            ],
+        )  # fmt: skip
+        insert(
+            Membership,
+            [
+                Membership(user=admin, role=Role.CITY_ADMIN, city=city),
+                Membership(user=buyer, role=Role.ENTERPRISE, city=city, enterprise=rows[0]),
+            ],
+        )
+        selection_round = insert(
+            SelectionRound,
+            [
+                SelectionRound(
+                    city=city, name="服务商遴选", opens=date(2025, 1, 1), closes=date(2025, 3, 31),
+                    criteria="技术能力 40，案例 30，服务 20，价格 10", created_by=admin,
+                )
+            ],
+        )[0]  # fmt: skip
+        kinds = list(ProviderKind.values)
+        provider_rows = insert(
+            Provider,
+            [
+                Provider(
+                    uscc=demo_uscc(city.division_code, PROVIDER_SERIAL + serial),
+                    name=f"{BRANDS[serial % len(BRANDS)]}{serial:03d}数字科技有限公司",
+                    kind=kinds[serial % len(kinds)],
+                )
+                for serial in range(1, providers + 1)
+            ],
+        )
+        statuses = [SELECTION_STATUSES[i % len(SELECTION_STATUSES)] for i in range(providers)]
+        rng.shuffle(statuses)
+        insert(
+            ProviderSelection,
+            [
+                ProviderSelection(
+                    city=city, provider=provider, round=selection_round, status=status,
+                    statement="申请进入服务商库", applied_by=admin,
+                    publicity_start=date(2025, 4, 1) if status != "applied" else None,
+                    publicity_end=date(2025, 4, 7) if status != "applied" else None,
+                )
+                for provider, status in zip(provider_rows, statuses, strict=True)
+            ],
+        )  # fmt: skip
+        pooled = [p for p, s in zip(provider_rows, statuses, strict=True) if s == "selected"]
+        rated = pooled[: max(1, len(pooled) * 3 // 4)]
+        ratings = []
+        for enterprise in rows:
+            for provider in rng.sample(rated, min(len(rated), rng.randint(0, 3))):
+                ratings.append(
+                    ProviderRating(
+                        city=city, enterprise=enterprise, provider=provider,
+                        score=rng.choice([2, 3, 4, 4, 4, 5, 5]), rated_by=buyer,
+                    )
+                )  # fmt: skip
+        insert(ProviderRating, ratings)
+
+        scenarios = list(SCENARIO_WORDS)
+        weights = [SCENARIO_WORDS[s][1] for s in scenarios]
+        product_rows = []
+        for serial in range(1, products + 1):
+            scenario = rng.choices(scenarios, weights)[0]
+            word = rng.choice(SCENARIO_WORDS[scenario][0])
+            price = Decimal(round(math.exp(rng.uniform(math.log(5000), math.log(500_000))), -2))
+            product_rows.append(
+                Product(
+                    city=city, provider=rng.choice(provider_rows), scenario=scenario,
+                    name=f"{rng.choice(BRANDS)}{word}{rng.choice(FORMS)} {serial:05d}",
+                    description=f"面向中小制造企业的{word}{rng.choice(FORMS)}，"
+                    f"{rng.choice(SELLING_POINTS)}，"
+                    f"已服务{rng.randint(3, 200)}家企业。",
+                    price=price, price_unit=rng.choice(PRICE_UNITS),
+                    deployment=rng.choice(DEPLOYMENTS),
+                    status=rng.choice(PRODUCT_STATUSES), created_by=admin,
+                )
+            )  # fmt: skip
+        insert(Product, product_rows)
+        through = Product.sectors.through
+        insert(
+            through,
+            [
+                through(product_id=product.pk, sector_id=sector.pk)
+                for product in product_rows
+                for sector in rng.sample(sectors, rng.choice([1, 1, 2]))
+            ],
+        )
+    result.seconds = time.perf_counter() - started
+    return CatalogueCity(
+        code=code, products=products, providers=providers, enterprises=enterprises,
+        ratings=len(ratings), seed=result,
+    )  # fmt: skip
+
+
+def catalogue_credentials(city: str) -> dict[str, str]:
+    """{"session", "token"} of the catalogue city's enterprise user."""
+    from django.contrib.auth import get_user_model
+    from rest_framework.authtoken.models import Token
+
+    buyer = get_user_model().objects.get(username=username(city, "enterprise"))
+    return {
+        "session": _session_for(buyer),
+        "token": Token.objects.get_or_create(user=buyer)[0].key,
+    }
+
+
 def _session_for(user) -> str:
     """A database session for `user`: what `django.contrib.auth.login` stores for ModelBackend."""
     from django.contrib.sessions.backends.db import SessionStore
@@ -518,6 +747,9 @@ def main(argv=None) -> None:
     parser.add_argument("--per-city", type=int, dest="per_city")
     parser.add_argument("--big-city", type=int, dest="big_city", help="its enterprises; 0: none")
     parser.add_argument("--applications", type=int, help="in the big city")
+    parser.add_argument(
+        "--catalogue", type=int, help="light solutions in the catalogue city; 0: none"
+    )
     args = parser.parse_args(argv)
     quick = args.quick or os.environ.get("BENCH_QUICK") == "1"
     cities = args.cities or int(os.environ.get("BENCH_CITIES") or (10 if quick else 100))
@@ -533,6 +765,12 @@ def main(argv=None) -> None:
         args.applications
         if args.applications is not None
         else int(os.environ.get("BENCH_APPLICATIONS") or (500 if quick else 5000))
+    )
+
+    catalogue = (
+        args.catalogue
+        if args.catalogue is not None
+        else int(os.environ.get("BENCH_CATALOGUE") or (2000 if quick else 20_000))
     )
 
     import django
@@ -560,6 +798,14 @@ def main(argv=None) -> None:
             f"{big.seed.seconds:.1f} s"
         )
         for table, rows in big.seed.rows.items():
+            result.rows[table] = result.rows.get(table, 0) + rows
+    if catalogue:
+        shop = generate_catalogue(products=catalogue)
+        print(
+            f"{CATALOGUE_CITY}: {catalogue:,} light solutions of {shop.providers:,} providers, "
+            f"{shop.ratings:,} ratings in {shop.seed.seconds:.1f} s"
+        )
+        for table, rows in shop.seed.rows.items():
             result.rows[table] = result.rows.get(table, 0) + rows
     analyze()
     for table, rows in sorted(result.rows.items()):

@@ -8,7 +8,8 @@ import statistics
 import time
 from dataclasses import dataclass
 
-# (name, path, who, auth) — `auth` names the credential: a session cookie or an API token.
+# (name, path, who, auth) — `auth` names the credential: a session cookie, an API token, or
+# none (anonymous).
 # {city} is the measured city of the national data set, {big} the one big city (its
 # administrator is `big_admin`), {district} one of its district codes, {search} six digits
 # of one of its enterprises' credit codes.
@@ -37,16 +38,29 @@ PAGES = [
     ("application_list", "/c/{big}/applications/", "big_admin", "session"),
     ("api_applications", "/api/v1/cities/{big}/applications/", "big_admin", "token"),
 ]
+# The catalogue city ({cat}, its enterprise user `cat_buyer`): a buyer's typical search (a
+# keyword and a scenario, {q} and {scenario}) and the whole catalogue by rating, as a page,
+# through the API and on the public page (no login).
+CATALOGUE_SEARCH = "q={q}&scenario={scenario}"
+PRODUCTS = "/api/v1/cities/{cat}/products/"
+CATALOGUE_PAGES = [
+    ("catalogue_search", "/c/{cat}/catalogue/?" + CATALOGUE_SEARCH, "cat_buyer", "session"),
+    ("catalogue_by_rating", "/c/{cat}/catalogue/?order=-rating", "cat_buyer", "session"),
+    ("api_products_search", PRODUCTS + "?" + CATALOGUE_SEARCH, "cat_buyer", "token"),
+    ("api_products_by_rating", PRODUCTS + "?order=-rating", "cat_buyer", "token"),
+    ("public_catalogue", "/public/{cat}/catalogue/?" + CATALOGUE_SEARCH, "anonymous", "none"),
+]
 SECRETS = ("_session", "_token")  # credentials' keys whose values never reach the results
 
 
 def page_path(template: str, credentials: dict) -> str:
-    return template.format(
-        city=credentials["city"],
-        big=credentials["big"],
-        district=credentials["district"],
-        search=credentials["search"],
-    )
+    from urllib.parse import quote
+
+    values = {
+        name: credentials.get(name, "")
+        for name in ("city", "big", "district", "search", "cat", "scenario")
+    }
+    return template.format(q=quote(credentials.get("q", "")), **values)
 
 
 @dataclass
@@ -65,6 +79,8 @@ def _client_for(credentials: dict, who: str, auth: str):
     from django.conf import settings
     from django.test import Client
 
+    if auth == "none":
+        return Client()
     if auth == "token":
         return Client(HTTP_AUTHORIZATION=f"Token {credentials[f'{who}_token']}")
     client = Client()
@@ -81,7 +97,9 @@ def _redact(statement: str, credentials: dict) -> str:
     return statement
 
 
-def count_pages(credentials: dict, *, repeat: int = 5, budget_seconds: float = 2.0) -> list:
+def count_pages(
+    credentials: dict, *, repeat: int = 5, budget_seconds: float = 2.0, pages=None
+) -> list:
     """Each page's status, query count and SQL (first request), and median in-process time.
 
     The timing repeats a page `repeat` times, or fewer once `budget_seconds` have passed.
@@ -90,7 +108,7 @@ def count_pages(credentials: dict, *, repeat: int = 5, budget_seconds: float = 2
     from django.test.utils import CaptureQueriesContext
 
     results = []
-    for name, template, who, auth in PAGES:
+    for name, template, who, auth in PAGES if pages is None else pages:
         path = page_path(template, credentials)
         client = _client_for(credentials, who, auth)
         with CaptureQueriesContext(connection) as captured:

@@ -14,7 +14,9 @@ big city), --applications (BENCH_APPLICATIONS, in the big city), --import-rows
 (BENCH_IMPORT_ROWS, list sizes such as 5000,50000; empty: no import runs), --duration
 (BENCH_DURATION, seconds per endpoint), --connections (BENCH_CONNECTIONS), --workers
 (BENCH_WORKERS), --conn-max-age (BENCH_CONN_MAX_AGE), --quiet-wait (BENCH_QUIET_WAIT, the
-run's budget in seconds for waiting until other work leaves the CPUs idle), --drop-db
+run's budget in seconds for waiting until other work leaves the CPUs idle), --catalogue
+(BENCH_CATALOGUE, light solutions in the catalogue city), --only catalogue (BENCH_ONLY: the
+catalogue city and its endpoints alone, into results/catalogue.json), --drop-db
 (BENCH_DROP_DB=1), --output.
 """
 
@@ -33,11 +35,12 @@ from pathlib import Path
 
 from benchmarks import environment, importing, loadtest
 from benchmarks.environment import ROOT
-from benchmarks.generate import BIG_CITY, BIG_NUMBER
+from benchmarks.generate import BIG_CITY, BIG_NUMBER, CATALOGUE_CITY
 
 RESULTS = Path(__file__).resolve().parent / "results"
 SMALL = {"cities": 3, "enterprises_per_city": 10}  # the scale query counts are compared with
 SMALL_BIG = {"enterprises": 200, "applications": 20}  # the big city at that scale
+SMALL_CATALOGUE = 200  # light solutions in the catalogue city at that scale
 SHAPE = {"districts_per_city": 10, "sectors_per_city": 5, "batches_per_city": 2}
 # Other work on this machine (another test suite, say) takes CPU from the server and the
 # load generator. Before each endpoint the run waits (within --quiet-wait, for the whole run)
@@ -61,6 +64,8 @@ class Config:
     big_city: int
     applications: int
     import_rows: list[int]
+    catalogue: int
+    only: str
     duration: int
     warmup: int
     connections: int
@@ -103,6 +108,14 @@ def config_load(argv=None) -> Config:
     parser.add_argument(
         "--import-rows", dest="import_rows", help="list sizes to import, e.g. 5000,50000"
     )
+    parser.add_argument(
+        "--catalogue", type=int, help="light solutions in the catalogue city (20,000)"
+    )
+    parser.add_argument(
+        "--only",
+        choices=["catalogue"],
+        help="only the catalogue city and its endpoints (and the trivial one); no imports",
+    )
     parser.add_argument("--duration", type=int, help="seconds of load per endpoint")
     parser.add_argument("--connections", type=int)
     parser.add_argument("--workers", type=int, help="gunicorn workers")
@@ -113,6 +126,12 @@ def config_load(argv=None) -> Config:
     args = parser.parse_args(argv)
     quick = args.quick or os.environ.get("BENCH_QUICK", "") in {"1", "true", "yes"}
     connections = args.connections or _env_int("BENCH_CONNECTIONS", 16)
+    only = args.only or os.environ.get("BENCH_ONLY", "").strip()
+    if only not in ("", "catalogue"):
+        raise SystemExit(f"--only catalogue, or nothing: {only!r}")
+    default_output = "quick.json" if quick else "latest.json"
+    if only:
+        default_output = f"{only}-quick.json" if quick else f"{only}.json"
     return Config(
         quick=quick,
         cities=args.cities or _env_int("BENCH_CITIES", 10 if quick else 100),
@@ -127,7 +146,11 @@ def config_load(argv=None) -> Config:
             args.import_rows
             if args.import_rows is not None
             else os.environ.get("BENCH_IMPORT_ROWS", "1000,5000" if quick else "5000,50000")
-        ),
+        )
+        if not only
+        else [],
+        catalogue=args.catalogue or _env_int("BENCH_CATALOGUE", 2000 if quick else 20_000),
+        only=only,
         duration=args.duration or _env_int("BENCH_DURATION", 3 if quick else 10),
         warmup=1 if quick else 2,
         connections=connections,
@@ -144,7 +167,7 @@ def config_load(argv=None) -> Config:
             else _env_int("BENCH_QUIET_WAIT", 30 if quick else 90)
         ),
         drop_db=args.drop_db or os.environ.get("BENCH_DROP_DB", "") in {"1", "true", "yes"},
-        output=args.output or RESULTS / ("quick.json" if quick else "latest.json"),
+        output=args.output or RESULTS / default_output,
     )
 
 
@@ -163,9 +186,15 @@ def main(argv=None) -> None:
     )
     loadtest.wrk_path()  # fail before any work when wrk is missing
     postgres = environment.postgres_version()
-    _say(
+    national = (
         f"{config.cities} cities × {config.per_city} enterprises and one city of "
-        f"{config.big_city:,}, {config.duration} s per endpoint, imports of "
+        f"{config.big_city:,}, "
+        if not config.only
+        else ""
+    )
+    _say(
+        f"{national}a catalogue of {config.catalogue:,} light solutions, "
+        f"{config.duration} s per endpoint, imports of "
         f"{', '.join(f'{n:,}' for n in config.import_rows) or 'none'} rows, "
         f"database {environment.BENCH_DB}"
     )
@@ -197,45 +226,65 @@ def _run(config: Config) -> dict:
         _say("collectstatic (static files changed since the last run; about a minute)")
         collect_seconds = round(environment.manage("collectstatic", "--no-input", "-v0"), 1)
 
+    national = not config.only
+    pages = (queries.PAGES if national else []) + queries.CATALOGUE_PAGES
     # Query counts on a small data set, then on the full one: they must not differ.
     _say(
-        f"query counts at {SMALL['cities']} × {SMALL['enterprises_per_city']} and a big city "
-        f"of {SMALL_BIG['enterprises']}"
+        (
+            f"query counts at {SMALL['cities']} × {SMALL['enterprises_per_city']} and a big "
+            f"city of {SMALL_BIG['enterprises']}, "
+            if national
+            else "query counts at "
+        )
+        + f"a catalogue of {SMALL_CATALOGUE}"
     )
     generate.reset()
-    generate.generate(**SMALL, **SHAPE)
-    small_big = generate.generate_city(code=BIG_CITY, number=BIG_NUMBER, **SMALL_BIG, **SHAPE)
+    small_big = city = seed = big = None
+    if national:
+        generate.generate(**SMALL, **SHAPE)
+        small_big = generate.generate_city(code=BIG_CITY, number=BIG_NUMBER, **SMALL_BIG, **SHAPE)
+        city = generate.city_code(SMALL["cities"] // 2)
+    small_catalogue = generate.generate_catalogue(products=SMALL_CATALOGUE)
     generate.analyze()
     small = queries.count_pages(
-        _credentials(generate.city_code(SMALL["cities"] // 2), small_big), repeat=3
+        _credentials(city, small_big, small_catalogue), repeat=3, pages=pages
     )
 
     _say("seeding the full data set")
     generate.reset()
-    seed = generate.generate(cities=config.cities, enterprises_per_city=config.per_city, **SHAPE)
+    if national:
+        seed = generate.generate(
+            cities=config.cities, enterprises_per_city=config.per_city, **SHAPE
+        )
+        _say(
+            f"seeded {seed.total_rows:,} rows in {seed.seconds:.1f} s "
+            f"({seed.rows_per_second:,.0f} rows/s)"
+        )
+        big = generate.generate_city(
+            code=BIG_CITY,
+            number=BIG_NUMBER,
+            enterprises=config.big_city,
+            applications=config.applications,
+            **SHAPE,
+        )
+        _say(
+            f"seeded {BIG_CITY}: {big.seed.total_rows:,} rows in {big.seed.seconds:.1f} s "
+            f"({big.seed.rows_per_second:,.0f} rows/s)"
+        )
+        city = generate.city_code(config.cities // 2)
+    catalogue = generate.generate_catalogue(products=config.catalogue)
     _say(
-        f"seeded {seed.total_rows:,} rows in {seed.seconds:.1f} s "
-        f"({seed.rows_per_second:,.0f} rows/s)"
-    )
-    big = generate.generate_city(
-        code=BIG_CITY,
-        number=BIG_NUMBER,
-        enterprises=config.big_city,
-        applications=config.applications,
-        **SHAPE,
+        f"seeded {CATALOGUE_CITY}: {catalogue.products:,} light solutions of "
+        f"{catalogue.providers:,} providers, {catalogue.ratings:,} ratings, "
+        f"{catalogue.seed.total_rows:,} rows in {catalogue.seed.seconds:.1f} s"
     )
     analyze_seconds = generate.analyze()
-    _say(
-        f"seeded {BIG_CITY}: {big.seed.total_rows:,} rows in {big.seed.seconds:.1f} s "
-        f"({big.seed.rows_per_second:,.0f} rows/s)"
-    )
-    city = generate.city_code(config.cities // 2)
-    credentials = _credentials(city, big)
-    full = queries.count_pages(credentials, repeat=3 if config.quick else 5)
-    expected = _expected(big, credentials)
+    credentials = _credentials(city, big, catalogue)
+    full = queries.count_pages(credentials, repeat=3 if config.quick else 5, pages=pages)
+    expected = {**(_expected(big, credentials) if national else {}), **_catalogue_expected()}
 
     _close_connections()  # the server's workers open their own
-    endpoints = _endpoints(credentials)
+    endpoints = _endpoints(credentials, pages)
     _say(f"gunicorn with {config.workers} workers; wrk, {config.connections} connections")
     quiet_until = time.monotonic() + config.quiet_wait  # the whole run's budget for waiting
     retries = [RETRIES]  # what is left of the run's retries
@@ -262,8 +311,8 @@ def _run(config: Config) -> dict:
     )
 
     trivial = loads["trivial"]
-    return {
-        "schema": 2,
+    report = {
+        "schema": 3,
         "date": datetime.now().astimezone().isoformat(timespec="seconds"),
         "parameters": {
             "quick": config.quick,
@@ -275,6 +324,9 @@ def _run(config: Config) -> dict:
             "big_city_enterprises": config.big_city,
             "big_city_applications": config.applications,
             "import_rows": config.import_rows,
+            "only": config.only or None,
+            "catalogue_city": CATALOGUE_CITY,
+            "catalogue_products": config.catalogue,
             "duration_s": config.duration,
             "warmup_s": config.warmup,
             "connections": config.connections,
@@ -296,21 +348,18 @@ def _run(config: Config) -> dict:
             "collectstatic_s": collect_seconds,
             "analyze_s": round(analyze_seconds, 2),
         },
-        "seed": {
-            "seconds": round(seed.seconds, 2),
-            "rows": seed.total_rows,
-            "rows_per_second": round(seed.rows_per_second),
-            "rows_by_table": dict(sorted(seed.rows.items())),
-        },
-        "big_city": {
-            "code": BIG_CITY,
-            "enterprises": big.enterprises,
-            "applications": big.applications,
-            "district": credentials["district"],
-            "search": credentials["search"],
-            "matches": expected,
-            "seed_seconds": round(big.seed.seconds, 2),
-            "rows_by_table": dict(sorted(big.seed.rows.items())),
+        "seed": None,
+        "big_city": None,
+        "catalogue": {
+            "code": CATALOGUE_CITY,
+            "products": catalogue.products,
+            "providers": catalogue.providers,
+            "enterprises": catalogue.enterprises,
+            "ratings": catalogue.ratings,
+            "search": {"q": credentials["q"], "scenario": credentials["scenario"]},
+            "matches": {k: v for k, v in expected.items() if k.startswith("catalogue")},
+            "seed_seconds": round(catalogue.seed.seconds, 2),
+            "rows_by_table": dict(sorted(catalogue.seed.rows.items())),
         },
         "imports": [asdict(run) for run in imports],
         "endpoints": [
@@ -328,11 +377,21 @@ def _run(config: Config) -> dict:
             for e in endpoints
         ],
         "queries": {
-            "small_scale": {**SMALL, "big_city": SMALL_BIG},
+            "small_scale": {
+                **(SMALL if national else {}),
+                "big_city": SMALL_BIG if national else None,
+                "catalogue_products": SMALL_CATALOGUE,
+            },
             "full_scale": {
-                "cities": config.cities,
-                "enterprises_per_city": config.per_city,
-                "big_city": {"enterprises": config.big_city, "applications": config.applications},
+                **(
+                    {"cities": config.cities, "enterprises_per_city": config.per_city}
+                    if national
+                    else {}
+                ),
+                "big_city": {"enterprises": config.big_city, "applications": config.applications}
+                if national
+                else None,
+                "catalogue_products": config.catalogue,
             },
             "pages": [
                 {
@@ -352,6 +411,24 @@ def _run(config: Config) -> dict:
             ],
         },
     }
+    if national:
+        report["seed"] = {
+            "seconds": round(seed.seconds, 2),
+            "rows": seed.total_rows,
+            "rows_per_second": round(seed.rows_per_second),
+            "rows_by_table": dict(sorted(seed.rows.items())),
+        }
+        report["big_city"] = {
+            "code": BIG_CITY,
+            "enterprises": big.enterprises,
+            "applications": big.applications,
+            "district": credentials["district"],
+            "search": credentials["search"],
+            "matches": {k: v for k, v in expected.items() if not k.startswith("catalogue")},
+            "seed_seconds": round(big.seed.seconds, 2),
+            "rows_by_table": dict(sorted(big.seed.rows.items())),
+        }
+    return report
 
 
 def _measure(server, endpoint, config: Config, quiet_until: float, retries: list) -> tuple:
@@ -390,19 +467,50 @@ def _grows(small_ms: float, full_ms: float) -> bool:
     return full_ms > max(3 * small_ms, small_ms + 50)
 
 
-def _credentials(city: str, big) -> dict:
-    """Who the pages are requested as, and the big city's district and search string."""
+def _credentials(city: str | None, big, catalogue) -> dict:
+    """Who the pages are requested as, the big city's district and search string, and the
+    catalogue city's buyer and query (no national city and big city with --only catalogue)."""
     from benchmarks import generate
 
+    found = {
+        "cat": catalogue.code,
+        "q": generate.CATALOGUE_SEARCH,
+        "scenario": generate.CATALOGUE_SCENARIO,
+    }
+    buyer = generate.catalogue_credentials(catalogue.code)
+    found["cat_buyer_session"], found["cat_buyer_token"] = buyer["session"], buyer["token"]
+    if big is None:
+        return found
     admin = generate.city_admin_credentials(big.code)
     serial = max(1, big.enterprises * 7 // 10)  # an enterprise there at every scale
     return {
+        **found,
         **generate.credentials(city=city),
         "big": big.code,
         "big_admin_session": admin["session"],
         "big_admin_token": admin["token"],
         "district": big.districts[0][0],
         "search": f"{serial:08d}"[2:],  # six digits of its credit code (serial part)
+    }
+
+
+def _catalogue_expected() -> dict:
+    """What the catalogue's lists must count, by the selector the views use: the buyer's
+    search and whole catalogue, and the anonymous public catalogue's search."""
+    from django.contrib.auth import get_user_model
+
+    from benchmarks import generate
+    from pilot_portal.tenancy.models import City
+    from providers import selectors
+
+    city = City.objects.get(code=CATALOGUE_CITY)
+    buyer = get_user_model().objects.get(username=generate.username(CATALOGUE_CITY, "enterprise"))
+    query = {"q": generate.CATALOGUE_SEARCH, "scenario": generate.CATALOGUE_SCENARIO}
+    return {
+        "catalogue_search": selectors.product_search(city=city, user=buyer, **query).count(),
+        "catalogue_all": selectors.product_search(city=city, user=buyer).count(),
+        "catalogue_public_search": selectors.product_search(city=city, **query).count(),
+        "catalogue_products": city.products.count(),
     }
 
 
@@ -424,15 +532,17 @@ def _expected(big, credentials: dict) -> dict:
     }
 
 
-def _endpoints(credentials: dict) -> list:
+def _endpoints(credentials: dict, pages: list) -> list:
     """The trivial endpoint, then every page whose queries are counted."""
     from django.conf import settings
 
     from benchmarks import queries
 
     endpoints = [loadtest.Endpoint("trivial", "/healthz", "anonymous", {})]
-    for name, template, who, auth in queries.PAGES:
-        if auth == "token":
+    for name, template, who, auth in pages:
+        if auth == "none":
+            headers = {}
+        elif auth == "token":
             headers = {"Authorization": f"Token {credentials[f'{who}_token']}"}
         else:
             headers = {"Cookie": f"{settings.SESSION_COOKIE_NAME}={credentials[f'{who}_session']}"}
@@ -442,17 +552,27 @@ def _endpoints(credentials: dict) -> list:
 
 
 def _who(who: str) -> str:
+    if who == "cat_buyer":
+        return f"enterprise ({CATALOGUE_CITY})"
     return f"city_admin ({BIG_CITY})" if who == "big_admin" else who
 
 
+CATALOGUE_ENDPOINTS = ("catalogue_", "api_products", "public_catalogue")
+
+
 def _rows_expected(name: str, expected: dict) -> int:
-    """What a big-city list must count: its applications, the filtered ones, the search's…"""
+    """What a big-city list must count: its applications, the filtered ones, the search's…
+    and the catalogue's: the buyer's search or whole catalogue, the public search."""
+    if name.startswith("public_catalogue"):
+        return expected["catalogue_public_search"]
+    if name.startswith(CATALOGUE_ENDPOINTS):
+        return expected["catalogue_search" if "search" in name else "catalogue_all"]
     if name.startswith(("application", "api_application")):
         return expected["applications"]
     for variant in ("filtered", "search"):
         if name.endswith(variant):
             return expected[variant]
-    return expected["enterprises"]
+    return expected.get("enterprises", 1)  # (trivial: no list; 1 keeps it from "empty")
 
 
 def _preflight(base_url: str, endpoint, config: Config, expected: dict) -> dict:
@@ -482,6 +602,9 @@ def _preflight(base_url: str, endpoint, config: Config, expected: dict) -> dict:
         page = json.loads(body)
         if page["count"] != rows or len(page["results"]) != min(50, rows):
             problem = f"count {page['count']}, {len(page['results'])} results; expected {rows}"
+    elif name.startswith(CATALOGUE_ENDPOINTS):  # a catalogue page: one row per solution
+        if body.count(b'data-product="') != min(50, rows):
+            problem = f"{body.count(b'data-product=')} solutions listed; expected {min(50, rows)}"
     elif body.count(b"<tr>") != 1 + min(50, rows):  # a big-city list page: head and rows
         problem = f"{body.count(b'<tr>') - 1} table rows; expected {min(50, rows)}"
     if not rows:
@@ -551,17 +674,29 @@ def _table(report: dict) -> str:
         report["machine"],
         report["big_city"],
     )
+    cat = report["catalogue"]
     lines = [
         "",
         f"试点通 benchmarks · {report['date']} · {machine['nproc']} cores · "
         f"Python {machine['python']} · Django {machine['django']} · PostgreSQL "
         f"{machine['postgresql']}",
-        f"Data: {p['cities']} cities × {p['enterprises_per_city']} enterprises — seeded "
-        f"{seed['rows']:,} rows in {seed['seconds']:.1f} s ({seed['rows_per_second']:,} rows/s)",
-        f"      and {big['code']}: {big['enterprises']:,} enterprises, "
-        f"{big['applications']:,} applications (seeded in {big['seed_seconds']:.1f} s); "
-        f"filter district={big['district']}&size=above: {big['matches']['filtered']:,}, "
-        f"search {big['search']}: {big['matches']['search']:,}",
+    ]
+    if seed is not None:
+        lines += [
+            f"Data: {p['cities']} cities × {p['enterprises_per_city']} enterprises — seeded "
+            f"{seed['rows']:,} rows in {seed['seconds']:.1f} s "
+            f"({seed['rows_per_second']:,} rows/s)",
+            f"      and {big['code']}: {big['enterprises']:,} enterprises, "
+            f"{big['applications']:,} applications (seeded in {big['seed_seconds']:.1f} s); "
+            f"filter district={big['district']}&size=above: {big['matches']['filtered']:,}, "
+            f"search {big['search']}: {big['matches']['search']:,}",
+        ]
+    matches = cat["matches"]
+    lines += [
+        f"Catalogue {cat['code']}: {cat['products']:,} light solutions of {cat['providers']:,} "
+        f"providers, {cat['ratings']:,} ratings (seeded in {cat['seed_seconds']:.1f} s); the "
+        f"buyer sees {matches['catalogue_all']:,}, q={cat['search']['q']}&scenario="
+        f"{cat['search']['scenario']} finds {matches['catalogue_search']:,}",
         f"Load: gunicorn {p['gunicorn_workers']} sync workers, DEBUG=false; wrk "
         f"{p['connections']} connections, {p['duration_s']} s each, from this machine",
         "",
@@ -577,12 +712,17 @@ def _table(report: dict) -> str:
         )
     q = report["queries"]
     small, full = q["small_scale"], q["full_scale"]
-    lines += [
-        "",
-        f"SQL queries per request (in-process, test client): "
+    scales = (
         f"{small['cities']}×{small['enterprises_per_city']} and a big city of "
         f"{small['big_city']['enterprises']:,} vs {full['cities']}×"
-        f"{full['enterprises_per_city']} and {full['big_city']['enterprises']:,}",
+        f"{full['enterprises_per_city']} and {full['big_city']['enterprises']:,}; "
+        if small.get("big_city")
+        else ""
+    )
+    lines += [
+        "",
+        f"SQL queries per request (in-process, test client): {scales}catalogue of "
+        f"{small['catalogue_products']:,} vs {full['catalogue_products']:,}",
         f"{'page':<26}{'small':>7}{'full':>7}{'constant':>10}{'ms small':>10}{'ms full':>10}"
         f"{'time':>8}",
     ]

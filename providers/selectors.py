@@ -41,6 +41,9 @@ def _ratings(city_id):
     return rating.objects.filter(city_id=city_id, provider_id=OuterRef("provider_id"))
 
 
+RATING = DecimalField(max_digits=3, decimal_places=2)
+
+
 def rating_average(city_id):
     """A subquery: the provider's average rating in the city, two places (None when unrated)."""
     # Cast: SQLite would otherwise compare the average as a float with a text filter value.
@@ -198,7 +201,8 @@ def product_search(
         .select_related("provider")
         .prefetch_related("sectors")
         .annotate(rating=rating_average(city.pk))
-        .annotate(rating_sort=Coalesce("rating", Value(Decimal("0")), output_field=DecimalField()))
+        # Unrated sorts as 0 (a cast zero: SQLite would sort a text '0' above every number).
+        .annotate(rating_sort=Coalesce("rating", Cast(Value(0), output_field=RATING)))
     )
     if q:
         rows = rows.filter(

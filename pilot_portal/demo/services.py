@@ -4,6 +4,7 @@ Idempotent: running it again changes nothing (passwords are reset to the demo pa
 """
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -41,6 +42,19 @@ def demo_uscc(division_code: str, serial: int) -> str:
     """A valid credit code registered in `division_code` (91 = enterprise, company)."""
     first17 = f"91{division_code}{serial:08d}X"
     return first17 + check_character(first17)
+
+
+def _upsert(model, defaults: dict, **lookup):
+    """update_or_create that saves only what changed (no history row when nothing did)."""
+    row = model.objects.filter(**lookup).first()
+    if row is None:
+        return model.objects.create(**lookup, **defaults)
+    changed = [name for name, value in defaults.items() if getattr(row, name) != value]
+    if changed:
+        for name in changed:
+            setattr(row, name, defaults[name])
+        row.save(update_fields=changed)
+    return row
 
 
 def _user(username: str, password: str, *, first_name: str = ""):
@@ -98,6 +112,13 @@ def demo_seed(*, seed_file, password: str) -> DemoSummary:
         membership_grant(user=expert, role=Role.EXPERT, city=city, actor=system)
     summary.usernames.append("national-expert")
 
+    # Providers: a selection round per city, the pool, applicants at each step, the catalogue.
+    for city in summary.cities:
+        _demo_selection(city, system)
+    provider_user = _user("provider", password, first_name="全国服务商演示用户")
+    _demo_national_provider(provider_user)
+    summary.usernames.append("provider")
+
     admin = _user("admin", password, first_name="平台管理员")
     admin.is_staff = admin.is_superuser = True
     admin.save(update_fields=["is_staff", "is_superuser"])
@@ -114,7 +135,8 @@ def _demo_enterprises(city: City) -> Enterprise:
     for serial, (suffix, size, srdi, level) in enumerate(DEMO_ENTERPRISES, start=1):
         # The first four share the demo district officer's district, so reviews have work.
         district = districts[1] if serial <= 4 else districts[serial % len(districts)]
-        enterprise, _ = Enterprise.objects.update_or_create(
+        enterprise = _upsert(
+            Enterprise,
             city=city,
             uscc=demo_uscc(district.code, serial),
             defaults={
@@ -131,14 +153,14 @@ def _demo_enterprises(city: City) -> Enterprise:
 
 
 def _demo_provider(city: City) -> Provider:
-    provider, _ = Provider.objects.update_or_create(
+    return _upsert(
+        Provider,
         uscc=demo_uscc(city.division_code, 90),
         defaults={
             "name": f"{city.name.removesuffix('市')}{DEMO_PROVIDER}",
             "kind": ProviderKind.INTEGRATOR,
         },
     )
-    return provider
 
 
 def _demo_applications(city: City, actor) -> None:
@@ -152,7 +174,8 @@ def _demo_applications(city: City, actor) -> None:
     from pilot_portal.tenancy.models import Batch
 
     today = timezone.localdate()
-    batch, _ = Batch.objects.update_or_create(
+    batch = _upsert(
+        Batch,
         city=city,
         name="演示批次（开放中）",
         defaults={
@@ -184,3 +207,308 @@ def _demo_applications(city: City, actor) -> None:
             application_transition(
                 application=application, action=action, actor=actor, comment="演示数据 / demo"
             )
+
+
+# -- providers ---------------------------------------------------------------------------
+
+ROUND_NAME = "服务商遴选（演示，开放中）"
+ROUND_CRITERIA = (
+    "技术能力 40 分：产品成熟度与可实施性；同类案例 30 分：本地或同行业案例；"
+    "本地服务 20 分：驻场人员与响应时间；报价 10 分：价格透明、按效果付费。"
+)
+PROVIDER_QUALIFICATIONS = "ISO 9001 质量管理体系认证；两化融合管理体系评定；软件企业证书"
+# Further demo providers per city: (credit code serial, name suffix, kind, the step reached,
+# reference case title, its scenario).
+DEMO_APPLICANTS = [
+    (91, "工业互联网平台有限公司", ProviderKind.CHAIN_LEADER, "selected",
+     "链主企业与配套企业协同设计平台", "product_design"),
+    (92, "智能制造软件有限公司", ProviderKind.PRODUCT, "applied",
+     "注塑车间设备联网改造", "equipment"),
+    (93, "数字化咨询服务有限公司", ProviderKind.INTEGRATOR, "under_review",
+     "中小企业数字化诊断与实施", "decision"),
+    (94, "云智造科技有限公司", ProviderKind.PRODUCT, "publicised",
+     "电机厂能耗在线监测", "energy"),
+    (95, "工业软件集成有限公司", ProviderKind.INTEGRATOR, "suspended",
+     "机加工车间 MES 实施", "production_control"),
+]  # fmt: skip
+# The steps (after applying) that bring an application to each status.
+STEPS_TO = {
+    "applied": [],
+    "under_review": ["start-review", "review"],
+    "publicised": ["start-review", "review", "publicise"],
+    "selected": ["start-review", "review", "publicise", "select"],
+    "suspended": ["start-review", "review", "publicise", "select", "suspend"],
+}
+SUSPEND_REASON = (
+    "年度评价：企业满意度偏低、两个项目延期交付，暂停三个月整改 / annual evaluation: low "
+    "satisfaction and two late projects; suspended for three months to improve"
+)
+# Light solutions per city: (provider: 0 the demo provider, else its DEMO_APPLICANTS serial;
+# scenario, name, description, price, price unit, deployment, status).
+DEMO_PRODUCTS = [
+    (0, "quality", "AI 视觉质检一体机",
+     "基于深度学习的表面缺陷检测，一周内上线，漏检率低于 0.5%，替代人工目检。",
+     "68000.00", "每条产线", "on_premise", "listed"),
+    (0, "scheduling", "轻量级 APS 排产云",
+     "面向离散制造的有限产能排产，对接 ERP 订单，插单后分钟级重排并预测交期。",
+     "29800.00", "每年", "saas", "listed"),
+    (0, "equipment", "设备联网与 OEE 看板",
+     "采集 PLC 与数控系统数据，实时统计设备稼动率、停机原因，手机查看。",
+     "45000.00", "每 50 台设备", "hybrid", "listed"),
+    (0, "energy", "能耗在线监测系统",
+     "水、电、气分项计量，能耗异常告警，每月自动生成节能分析报告。",
+     "38000.00", "每年", "saas", "listed"),
+    (0, "warehouse", "WMS 仓储管理轻应用",
+     "扫码出入库、库位管理与库存预警，支持先进先出，无需专用终端。",
+     "19800.00", "每年", "saas", "listed"),
+    (0, "production_control", "MES 生产执行轻量版",
+     "工单下发、扫码报工、在制品追踪与批次质量追溯，三十天实施上线。",
+     "88000.00", "一次性", "on_premise", "listed"),
+    (0, "procurement", "供应商协同采购平台",
+     "询比价、采购订单协同与到货对账，打通与上游供应商的数据。",
+     "24000.00", "每年", "saas", "listed"),
+    (0, "finance", "业财一体化 SaaS",
+     "销售、采购、库存单据自动生成凭证，应收应付实时可查，月结提速一半。",
+     "16800.00", "每年", "saas", "listed"),
+    (0, "safety", "安全生产隐患排查 App",
+     "隐患随手拍、整改闭环跟踪与安全培训记录，满足安全生产检查要求。",
+     "9800.00", "每年", "saas", "submitted"),
+    (0, "marketing", "工业品数字营销小程序",
+     "产品展示、询盘管理与经销商协同，线索自动分配给销售。",
+     "12000.00", "每年", "saas", "unlisted"),
+    (91, "product_design", "云端协同设计平台",
+     "三维模型在线评审与图纸版本管理，链主企业与配套企业协同设计、同步变更。",
+     "36000.00", "每年", "saas", "listed"),
+    (91, "after_sales", "设备远程运维服务",
+     "设备状态远程监测、故障诊断与备件需求预测，减少上门次数。",
+     "52000.00", "每年", "hybrid", "listed"),
+    (91, "decision", "经营驾驶舱",
+     "订单、产能、库存与财务关键指标一屏掌握，支持按车间、产品下钻。",
+     "26000.00", "一次性", "hybrid", "listed"),
+    (95, "hr", "智能排班与计件工资系统",
+     "按订单与技能自动排班，扫码计件，工资自动核算。",
+     "15000.00", "每年", "saas", "listed"),
+]  # fmt: skip
+UNLIST_REASON = (
+    "价格说明与合同报价不一致，请更正后重新提交 / the stated price does not match the "
+    "contract; correct it and submit again"
+)
+# Ratings of the pooled providers by the city's demo enterprises (serial 2…): the demo
+# enterprise itself (serial 1) has not rated anyone, so its user can try.
+DEMO_RATINGS = [
+    (0, 2, 5, "排产云上线快，插单响应明显改善。"),
+    (0, 3, 4, "质检一体机效果好，驻场工程师响应及时。"),
+    (0, 4, 4, "设备看板实用，个别报表需要定制。"),
+    (91, 2, 4, "协同设计平台减少了图纸版本混乱。"),
+    (91, 5, 3, "远程运维还在磨合，备件预测不够准。"),
+]
+DEMO_DEMANDS = [
+    ("quality", "外观缺陷靠人工目检，漏检导致客户投诉，希望用机器视觉替代。"),
+    ("scheduling", "订单插单频繁，排产靠 Excel，希望快速排产并准确承诺交期。"),
+]
+
+
+def _demo_selection(city: City, system) -> None:
+    """The city's open selection round, its pool and applicants, catalogue and ratings."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from providers.models import SelectionRound
+
+    today = timezone.localdate()
+    admin = Membership.objects.get(city=city, role=Role.CITY_ADMIN).user
+    expert = get_user_model().objects.get(username=f"{city.code}-expert")
+    experts = [expert, get_user_model().objects.get(username="national-expert")]
+    opens, closes = today - timedelta(days=10), today + timedelta(days=60)
+    selection_round = SelectionRound.objects.filter(city=city, name=ROUND_NAME).first()
+    if selection_round is None:
+        from providers.services import round_create
+
+        selection_round = round_create(
+            city=city,
+            actor=admin,
+            data={
+                "name": ROUND_NAME,
+                "opens": opens,
+                "closes": closes,
+                "criteria": ROUND_CRITERIA,
+                "experts": [e.pk for e in experts],
+            },
+        )
+    elif (selection_round.opens, selection_round.closes) != (opens, closes):
+        SelectionRound.objects.filter(pk=selection_round.pk).update(opens=opens, closes=closes)
+
+    sectors = [s.code for s in city.sectors.order_by("code")]
+    short_name = city.name.removesuffix("市")
+    demo = Provider.objects.get(uscc=demo_uscc(city.division_code, 90))
+    for membership in Membership.objects.filter(city=city, role=Role.PROVIDER, provider=demo):
+        demo.staff.add(membership.user)
+    staff = Membership.objects.get(user__username=f"{city.code}-provider").user
+    _demo_case(demo, "汽车零部件企业视觉质检改造", "quality", short_name)
+    providers = {0: demo}
+    _demo_apply(city, demo, staff, selection_round, sectors[:3], "selected", (admin, expert))
+
+    for serial, suffix, kind, status, case, scenario in DEMO_APPLICANTS:
+        provider, _ = Provider.objects.get_or_create(
+            uscc=demo_uscc(city.division_code, serial),
+            defaults={
+                "name": f"{short_name}{suffix}",
+                "kind": kind,
+                "qualifications": PROVIDER_QUALIFICATIONS,
+                "description": f"扎根{city.name}的数字化转型服务商，服务中小制造企业。",
+                "contact_name": "李经理",
+                "contact_phone": f"0{serial}0-8888{serial:04d}",
+            },
+        )
+        _demo_case(provider, case, scenario, short_name)
+        providers[serial] = provider
+        chosen = sectors[serial % len(sectors) :][:2] or sectors[:1]
+        _demo_apply(city, provider, None, selection_round, chosen, status, (admin, expert))
+
+    _demo_products(city, providers, staff, admin, system, sectors)
+    _demo_ratings(city, providers, system)
+    _demo_demands(city)
+
+
+def _demo_case(provider: Provider, title: str, scenario: str, short_name: str) -> None:
+    from providers.models import ProviderCase
+
+    ProviderCase.objects.get_or_create(
+        provider=provider,
+        title=title,
+        defaults={
+            "customer": f"{short_name}某制造企业",
+            "year": 2024,
+            "scenario": scenario,
+            "description": "项目三个月上线，关键指标改善明显，客户续约。",
+        },
+    )
+
+
+def _demo_apply(city, provider, staff, selection_round, sectors, status, deciders) -> None:
+    """The provider's application to the city, taken to `status` through the services.
+
+    `staff` applies through `selection_apply`; without staff the application is entered as
+    received on paper. Publicity that must be over (selected, suspended) is dated back.
+    """
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from providers.models import ProviderSelection
+    from providers.services import evaluation_record, score_submit, selection_apply
+    from providers.services import selection_transition as transition
+
+    if ProviderSelection.objects.filter(city=city, provider=provider).exists():
+        return
+    admin, expert = deciders
+    today = timezone.localdate()
+    statement = f"{provider.name}申请进入{city.name}数字化转型服务商库，承诺本地驻场服务。"
+    if staff is not None:
+        selection = selection_apply(
+            city=city, provider=provider, actor=staff, round_id=selection_round.pk,
+            sectors=sectors, cases=list(provider.cases.values_list("pk", flat=True)),
+            statement=statement,
+        )  # fmt: skip
+    else:
+        selection = ProviderSelection.objects.create(
+            city=city, provider=provider, round=selection_round, statement=statement,
+            applied_by=Membership.objects.filter(city=city, role=Role.CITY_ADMIN).first().user,
+        )  # fmt: skip
+        selection.sectors.set(city.sectors.filter(code__in=sectors))
+        selection.cases.set(provider.cases.all())
+    for action in STEPS_TO[status]:
+        if action == "review":
+            score_submit(
+                selection=selection, expert=expert, score=Decimal("86.50"),
+                comment="案例扎实，本地服务团队完整；报价略高。",
+            )  # fmt: skip
+        elif action == "publicise":
+            end = today + timedelta(days=5) if status == "publicised" else today
+            transition(selection=selection, actor=admin, action=action,
+                       publicity_start=today, publicity_end=end)  # fmt: skip
+        elif action == "suspend":
+            evaluation_record(
+                selection=selection, actor=admin, year=today.year, outcome="suspend",
+                reason=SUSPEND_REASON,
+            )  # fmt: skip
+        else:
+            transition(selection=selection, actor=admin, action=action, comment="演示数据 / demo")
+        if action == "select":  # the publicity period ran before selection
+            ProviderSelection.objects.filter(pk=selection.pk).update(
+                publicity_start=today - timedelta(days=8), publicity_end=today - timedelta(days=2)
+            )
+
+
+def _demo_products(city, providers, staff, admin, system, sectors) -> None:
+    """The catalogue: the demo provider publishes through the services, the city lists."""
+    from providers.catalogue import product_create, product_set_listed
+    from providers.models import Product, ProductStatus
+
+    for index, row in enumerate(DEMO_PRODUCTS):
+        owner, scenario, name, description, price, unit, deployment, status = row
+        provider = providers[owner]
+        if Product.objects.filter(city=city, provider=provider, name=name).exists():
+            continue
+        data = {
+            "name": name, "scenario": scenario, "description": description,
+            "price": Decimal(price), "price_unit": unit, "deployment": deployment,
+            "cases": f"{city.name.removesuffix('市')}多家制造企业在用",
+            "sectors": [sectors[index % len(sectors)], sectors[(index + 1) % len(sectors)]],
+        }  # fmt: skip
+        if owner == 0:
+            product = product_create(city=city, actor=staff, data=data, provider=provider)
+            if status != ProductStatus.SUBMITTED:
+                reason = UNLIST_REASON if status == ProductStatus.UNLISTED else ""
+                product_set_listed(
+                    product=product, actor=admin, listed=status == "listed", reason=reason
+                )
+        else:  # providers without demo staff: as the city holds them
+            codes = data.pop("sectors")
+            product = Product.objects.create(
+                city=city, provider=provider, status=status, created_by=system, **data
+            )
+            product.sectors.set(city.sectors.filter(code__in=codes))
+
+
+def _demo_ratings(city, providers, system) -> None:
+    from enterprises.models import ProviderRating
+
+    enterprises = list(city.enterprises.order_by("uscc"))
+    for owner, serial, score, comment in DEMO_RATINGS:
+        ProviderRating.objects.get_or_create(
+            enterprise=enterprises[serial - 1],
+            provider=providers[owner],
+            defaults={"city": city, "score": score, "comment": comment, "rated_by": system},
+        )
+
+
+def _demo_demands(city) -> None:
+    from enterprises.models import Demand
+
+    enterprise = Membership.objects.get(user__username=f"{city.code}-enterprise").enterprise
+    for scenario, note in DEMO_DEMANDS:
+        Demand.objects.get_or_create(
+            enterprise=enterprise, scenario=scenario, defaults={"city": city, "note": note}
+        )
+
+
+def _demo_national_provider(user) -> Provider:
+    """A provider registered nationally and in no city yet: its user applies to cities."""
+    provider, _ = Provider.objects.get_or_create(
+        uscc=demo_uscc("110108", 96),
+        defaults={
+            "name": "北京智造云科技有限公司",
+            "kind": ProviderKind.PRODUCT,
+            "qualifications": PROVIDER_QUALIFICATIONS,
+            "description": "工业 SaaS 产品服务商，产品覆盖排产、质检与设备管理。",
+            "contact_name": "王经理",
+            "contact_phone": "010-62880096",
+            "contact_email": "demo@example.com",
+            "website": "https://example.com/",
+        },
+    )
+    provider.staff.add(user)
+    _demo_case(provider, "电子元件企业排产与设备联网", "scheduling", "北京")
+    return provider

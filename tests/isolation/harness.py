@@ -5,7 +5,11 @@ A leak is any of:
 * a city-B URL answered with anything but 401/403/404/405;
 * a city-A URL with city B's ids answered 2xx with B's marker in the body;
 * any change to city B's data after all requests;
-* a URL without a city answering with B's marker.
+* a URL without a city answering with B's marker (with B's ids and codes in its kwargs).
+
+Public pages (`public-*`, no login: a city's publicity, pool and catalogue) show city B's
+public data to anyone, so reading city B's are not leaks; writing to them is, and city A's
+must not show B's objects. `test_public_pages.py` proves they show nothing B keeps private.
 """
 
 from dataclasses import dataclass, field
@@ -15,12 +19,22 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.urls.converters import IntConverter
 from django.urls.resolvers import RoutePattern
 
+from pilot_portal.tenancy import policy
 from tests.isolation.world import MARKER, object_candidates, snapshot
 
 WRITE_METHODS = ("post", "put", "patch", "delete")
 # Against city A's URLs with B's ids: PUT is offered nowhere (PATCH is), so it is left out.
 WRITES_WITH_B_IDS = ("post", "patch", "delete")
 REFUSED = {401, 403, 404, 405}
+PUBLIC_PREFIX = "public-"  # URL names of the no-login public pages
+# A provider's staff act nationally: they may apply to any city (a 400 for the empty body
+# here; no change, which the snapshot checks), and the national apply page shows a city's
+# public call — its open rounds and the sectors it pilots (test_public_pages.py checks that
+# it shows nothing else of the city).
+PROVIDER_WRITES = {("api:provider-selection-list", "post")}
+PROVIDER_CALL_ROUTES = {"provider-apply"}
+# Django admin's URLs need staff (none of the users is) and would multiply the requests.
+SKIPPED_NAMESPACES = ("admin",)
 
 
 @dataclass
@@ -31,6 +45,10 @@ class Route:
     @property
     def city_scoped(self) -> bool:
         return "city_code" in self.kwargs
+
+    @property
+    def public(self) -> bool:
+        return self.name.rsplit(":", 1)[-1].startswith(PUBLIC_PREFIX)
 
 
 def _kwargs_of(pattern) -> dict[str, bool]:
@@ -83,6 +101,20 @@ def _urls(route: Route, city_code: str, ids, codes, urlconf):
         yield reverse(route.name, kwargs=kwargs, urlconf=urlconf)
 
 
+def _national_urls(route: Route, ids, codes, urlconf):
+    """A URL without a city: as is, or with each of B's ids (and codes) in its kwargs."""
+    if not route.kwargs:
+        yield reverse(route.name, urlconf=urlconf)
+        return
+    if "__positional__" in route.kwargs or route.name.split(":")[0] in SKIPPED_NAMESPACES:
+        return
+    values = set()
+    for integer in route.kwargs.values():
+        values.update(ids if integer else [*map(str, ids), *codes])
+    for value in sorted(values, key=str):
+        yield reverse(route.name, kwargs=dict.fromkeys(route.kwargs, value), urlconf=urlconf)
+
+
 def find_leaks(*, users, city_a, city_b, built, urlconf=None) -> list[str]:
     ids, codes = object_candidates(built)
     before = snapshot(city_b)
@@ -92,19 +124,25 @@ def find_leaks(*, users, city_a, city_b, built, urlconf=None) -> list[str]:
     for user in users:
         client = Client(raise_request_exception=False)  # a crash is an answer too, not a pass
         client.force_login(user)
+        provider_staff = policy.is_provider_staff(user)
         for route in all_routes:
             if not route.city_scoped:
-                if route.kwargs:
+                if provider_staff and route.name in PROVIDER_CALL_ROUTES:
                     continue
-                url = reverse(route.name, urlconf=urlconf)
-                response = client.get(url)
-                if marker in _body(response):
-                    leaks.append(f"{user.username} GET {url} shows city B's data")
+                for url in _national_urls(route, ids, [*codes, city_b.code], urlconf):
+                    response = client.get(url)
+                    if marker in _body(response):
+                        leaks.append(f"{user.username} GET {url} shows city B's data")
                 continue
+            # Anyone may read city B's public pages; nobody may write through them.
+            methods = WRITE_METHODS if route.public else ("get", *WRITE_METHODS)
             for url in _urls(route, city_b.code, ids[:1], codes[:1], urlconf):
-                for method in ("get", *WRITE_METHODS):
+                for method in methods:
                     status = getattr(client, method)(url).status_code
-                    if status not in REFUSED:
+                    allowed = REFUSED
+                    if provider_staff and (route.name, method) in PROVIDER_WRITES:
+                        allowed = REFUSED | {400}
+                    if status not in allowed:
                         leaks.append(f"{user.username} {method.upper()} {url} -> {status}")
             for url in _urls(route, city_a.code, ids, codes, urlconf):
                 response = client.get(url)

@@ -143,3 +143,97 @@ def enterprise_file_objects(city: City, actor) -> None:
         change_request=change, action="request", from_status="requested",
         to_status="requested", actor=actor, actor_role="enterprise", comment=MARKER,
     )  # fmt: skip
+
+
+@builder
+def provider_objects(city: City, actor) -> None:
+    """A provider selected into city B (marked statement), its round, step, document, score,
+    conflict, evaluation and product; B's experts and provider staff are B's users.
+
+    The provider's national profile carries no marker: it is not city B's data, and pages
+    that show national profiles (a provider's own, the public pool) may show it."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from pilot_portal.documents.services import document_create
+    from providers.models import (
+        ExpertConflict,
+        ExpertScore,
+        Product,
+        ProviderEvaluation,
+        ProviderSelection,
+        SelectionDocument,
+        SelectionRound,
+        SelectionStep,
+    )
+    from tests.factories import MembershipFactory, ProviderFactory, UserFactory
+
+    provider, other = ProviderFactory(), ProviderFactory()
+    staff = UserFactory(username=f"{MARKER}-provider")
+    provider.staff.add(staff)
+    MembershipFactory(city=city, role="provider", provider=provider, user=staff)
+    expert = UserFactory(username=f"{MARKER}-expert")
+    MembershipFactory(city=city, role="expert", user=expert)
+    # A closed round: open rounds are a public call (providers everywhere see them to apply).
+    today = timezone.localdate()
+    selection_round = SelectionRound.objects.create(
+        city=city, name=f"{MARKER}遴选", opens=today - timedelta(days=400),
+        closes=today - timedelta(days=200),
+        criteria=f"{MARKER} 评分标准", created_by=actor,
+    )  # fmt: skip
+    selection_round.experts.add(expert)
+    selection = ProviderSelection.objects.create(
+        city=city, provider=provider, round=selection_round, status="selected",
+        statement=f"{MARKER} 申请陈述", publicity_start=today - timedelta(days=190),
+        publicity_end=today - timedelta(days=185), applied_by=staff,
+    )  # fmt: skip
+    selection.sectors.set(city.sectors.all()[:1])
+    SelectionStep.objects.create(
+        selection=selection, action="select", from_status="publicised", to_status="selected",
+        actor=actor, actor_role="city_admin", comment=f"{MARKER} 入库意见",
+    )  # fmt: skip
+    document = document_create(
+        city=city, name=f"{MARKER}-qualification.pdf", content=f"%PDF-1.4 {MARKER}".encode(),
+        content_type="application/pdf", actor=actor, purpose="provider-application",
+    )  # fmt: skip
+    SelectionDocument.objects.create(
+        city=city, selection=selection, kind="qualification", document=document
+    )
+    ExpertScore.objects.create(
+        city=city, selection=selection, expert=expert, score=88, comment=f"{MARKER} 评审意见"
+    )
+    ExpertConflict.objects.create(
+        city=city, expert=expert, provider=other, reason=f"{MARKER} 利益冲突"
+    )
+    ProviderEvaluation.objects.create(
+        city=city, selection=selection, year=today.year, outcome="keep",
+        reason=f"{MARKER} 年度评价", decided_by=actor,
+    )  # fmt: skip
+    product = Product.objects.create(
+        city=city, provider=provider, name=f"{MARKER}方案", scenario="quality",
+        price="30000.00", deployment="saas", description=f"{MARKER} 说明", status="listed",
+        created_by=staff,
+    )  # fmt: skip
+    product.sectors.set(city.sectors.all()[:1])
+
+
+@builder
+def matching_objects(city: City, actor) -> None:
+    """City B's marked enterprise names a demand, shortlists B's product, rates its provider."""
+    from enterprises.models import Demand, Enterprise, ProviderRating, Shortlist
+    from providers.models import Product
+
+    enterprise = Enterprise.objects.filter(city=city, name__startswith=MARKER).first()
+    product = Product.objects.filter(city=city, name__startswith=MARKER).first()
+    Demand.objects.create(
+        city=city, enterprise=enterprise, scenario="quality", note=f"{MARKER} 需求"
+    )
+    Shortlist.objects.create(
+        city=city, enterprise=enterprise, product=product, note=f"{MARKER} 备选",
+        created_by=actor,
+    )  # fmt: skip
+    ProviderRating.objects.create(
+        city=city, enterprise=enterprise, provider=product.provider, score=4,
+        comment=f"{MARKER} 评价", rated_by=actor,
+    )  # fmt: skip

@@ -34,3 +34,31 @@ def test_it_converts_microseconds_and_seconds():
     result = parse_wrk(output)
 
     assert (result.p50_ms, result.p99_ms) == (0.95, 1200.0)
+
+
+def test_only_the_catalogue_runs_alone_into_its_own_file(monkeypatch):
+    from benchmarks.run import RESULTS, config_load
+
+    monkeypatch.delenv("BENCH_ONLY", raising=False)
+    monkeypatch.delenv("BENCH_CATALOGUE", raising=False)
+
+    config = config_load(["--only", "catalogue"])
+
+    assert (config.only, config.catalogue, config.import_rows) == ("catalogue", 20_000, [])
+    assert config.output == RESULTS / "catalogue.json"
+    assert config_load([]).output == RESULTS / "latest.json"
+    assert config_load(["--quick", "--only", "catalogue"]).catalogue == 2000
+
+
+def test_catalogue_paths_carry_the_search_quoted():
+    from benchmarks.queries import CATALOGUE_PAGES, page_path
+
+    paths = {
+        name: page_path(template, {"cat": "catalogue", "q": "视觉", "scenario": "quality"})
+        for name, template, _who, _auth in CATALOGUE_PAGES
+    }
+
+    assert paths["api_products_search"] == (
+        "/api/v1/cities/catalogue/products/?q=%E8%A7%86%E8%A7%89&scenario=quality"
+    )
+    assert paths["public_catalogue"].startswith("/public/catalogue/catalogue/?q=")

@@ -18,7 +18,23 @@ SEED = json.loads((Path(settings.SEED_DATA_DIR) / "seed-cities.json").read_text(
 
 
 def table_counts():
-    models = [City, District, Sector, Batch, Membership, Enterprise, get_user_model(), AuditEntry]
+    from enterprises.models import Demand, ProviderRating
+    from providers.models import (
+        ExpertScore,
+        Product,
+        Provider,
+        ProviderCase,
+        ProviderEvaluation,
+        ProviderSelection,
+        SelectionRound,
+        SelectionStep,
+    )
+
+    models = [
+        City, District, Sector, Batch, Membership, Enterprise, get_user_model(), AuditEntry,
+        Provider, ProviderCase, SelectionRound, ProviderSelection, SelectionStep, ExpertScore,
+        ProviderEvaluation, Product, ProviderRating, Demand,
+    ]  # fmt: skip
     return {model.__name__: model.objects.count() for model in models}
 
 
@@ -85,3 +101,63 @@ def test_it_explains_a_missing_seed_file(tmp_path):
 
     with pytest.raises(CommandError, match="seed file not found"):
         call_command("seed_demo", seed_file=tmp_path / "nope.json")
+
+
+@pytest.mark.parametrize("code", ["shenyang", "xiamen", "xinxiang"])
+def test_each_city_has_a_round_a_pool_applicants_and_a_catalogue(demo, code):
+    from django.utils import timezone
+
+    from providers import selectors
+    from providers.models import Product, ProviderSelection, SelectionRound
+
+    city = City.objects.get(code=code)
+    today = timezone.localdate()
+    selection_round = SelectionRound.objects.get(city=city)
+    assert selection_round.is_open(today)
+    assert {u.username for u in selection_round.experts.all()} == {
+        f"{code}-expert",
+        "national-expert",
+    }
+    staff = get_user_model().objects.get(username=f"{code}-provider")
+    provider = Membership.objects.get(user=staff).provider
+    assert provider.staff.filter(pk=staff.pk).exists()
+    own = ProviderSelection.objects.get(city=city, provider=provider)
+    assert own.status == "selected" and own.sectors.exists()
+    assert own.publicity_end < today
+    statuses = sorted(ProviderSelection.objects.filter(city=city).values_list("status", flat=True))
+    assert statuses == sorted(
+        ["selected", "selected", "applied", "under_review", "publicised", "suspended"]
+    )
+    publicised = ProviderSelection.objects.get(city=city, status="publicised")
+    assert publicised.publicity_start <= today <= publicised.publicity_end
+    assert ProviderSelection.objects.get(city=city, status="under_review").scores.count() == 1
+    assert ProviderSelection.objects.get(city=city, status="suspended").evaluations.exists()
+    assert own.steps.count() == 3  # start-review, publicise, select
+
+    products = Product.objects.filter(city=city)
+    assert products.count() >= 12
+    assert products.filter(status="submitted").count() == 1
+    assert products.get(status="unlisted").status_reason
+    assert len({p.scenario for p in products}) >= 8
+    listed = selectors.product_search(city=city)
+    assert listed.count() == products.filter(status="listed").count() - 1  # suspended's
+    assert all(p.rating for p in listed)  # every pooled provider is rated
+    enterprise = Membership.objects.get(user__username=f"{code}-enterprise").enterprise
+    assert enterprise.demands.count() == 2
+
+
+def test_the_national_provider_user_is_in_no_city_yet(demo, settings):
+    user = get_user_model().objects.get(username="provider")
+
+    assert user.check_password(settings.DEMO_PASSWORD)
+    assert not user.memberships.exists()
+    provider = user.provider_staff_of.get()
+    assert not provider.selections.exists() and provider.cases.exists()
+
+
+def test_demo_provider_credit_codes_are_valid(demo):
+    from pilot_portal.identifiers import parse_uscc
+    from providers.models import Provider
+
+    for provider in Provider.objects.all():
+        parse_uscc(provider.uscc)
