@@ -543,6 +543,7 @@ def generate_catalogue(
     from enterprises.models import Enterprise, ProviderRating
     from pilot_portal.demo.services import demo_uscc
     from pilot_portal.tenancy.models import City, District, Membership, Province, Role, Sector
+    from providers.catalogue import provider_ratings_refresh
     from providers.models import (
         Product,
         Provider,
@@ -677,6 +678,7 @@ def generate_catalogue(
                 for sector in rng.sample(sectors, rng.choice([1, 1, 2]))
             ],
         )
+        provider_ratings_refresh(city_id=city.pk, provider_ids=[p.pk for p in provider_rows])
     result.seconds = time.perf_counter() - started
     return CatalogueCity(
         code=code, products=products, providers=providers, enterprises=enterprises,

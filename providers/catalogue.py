@@ -92,7 +92,19 @@ def product_create(*, city: City, actor, data: dict, provider: Provider | None =
     with_actor(product, actor).save()
     if sectors is not None:
         product.sectors.set(sectors)
+    provider_ratings_refresh(city_id=city.pk, provider_ids=[provider.pk])
+    product.refresh_from_db(fields=["provider_rating", "provider_ratings"])
     return product
+
+
+def provider_ratings_refresh(*, city_id: int, provider_ids) -> int:
+    """Copy the providers' current average rating and count in the city onto their products
+    (one UPDATE); call it after writing ratings. Returns the number of products updated."""
+    from providers.selectors import rating_average, rating_count
+
+    return Product.objects.filter(city_id=city_id, provider_id__in=list(provider_ids)).update(
+        provider_rating=rating_average(city_id), provider_ratings=rating_count(city_id)
+    )
 
 
 @transaction.atomic

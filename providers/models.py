@@ -390,6 +390,13 @@ class Product(models.Model):
     status = models.CharField(
         _("status"), max_length=16, choices=ProductStatus.choices, default=ProductStatus.SUBMITTED
     )
+    # The provider's average rating in this city and the number of ratings, kept here by
+    # `catalogue.provider_ratings_refresh` so the catalogue sorts and filters on a column
+    # (a per-row aggregate made sorting 20,000 products several times slower).
+    provider_rating = models.DecimalField(
+        _("provider rating"), max_digits=3, decimal_places=2, null=True, blank=True, editable=False
+    )
+    provider_ratings = models.PositiveIntegerField(_("provider ratings"), default=0, editable=False)
     status_reason = models.TextField(_("reason"), blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"

@@ -12,6 +12,7 @@ from django.db.models import (
     Count,
     DecimalField,
     Exists,
+    F,
     IntegerField,
     OuterRef,
     Prefetch,
@@ -19,7 +20,7 @@ from django.db.models import (
     Subquery,
     Value,
 )
-from django.db.models.functions import Cast, Coalesce
+from django.db.models.functions import Cast, Coalesce, Round
 
 from pilot_portal.tenancy import policy
 from pilot_portal.tenancy.models import City
@@ -41,15 +42,15 @@ def _ratings(city_id):
     return rating.objects.filter(city_id=city_id, provider_id=OuterRef("provider_id"))
 
 
-RATING = DecimalField(max_digits=3, decimal_places=2)
-
-
 def rating_average(city_id):
     """A subquery: the provider's average rating in the city, two places (None when unrated)."""
     # Cast: SQLite would otherwise compare the average as a float with a text filter value.
     return Cast(
         Subquery(
-            _ratings(city_id).values("provider_id").annotate(value=Avg("score")).values("value")[:1]
+            _ratings(city_id)
+            .values("provider_id")
+            .annotate(value=Round(Avg("score"), 2))
+            .values("value")[:1]
         ),
         output_field=DecimalField(max_digits=3, decimal_places=2),
     )
@@ -176,7 +177,7 @@ ORDERINGS = {
     "name": ("name", "pk"),
     "price": ("price", "name", "pk"),
     "-price": ("-price", "name", "pk"),
-    "-rating": ("-rating_sort", "name", "pk"),
+    "-rating": (F("provider_rating").desc(nulls_last=True), "name", "pk"),
 }
 
 
@@ -200,9 +201,7 @@ def product_search(
         visible_products(city, user)
         .select_related("provider")
         .prefetch_related("sectors")
-        .annotate(rating=rating_average(city.pk))
-        # Unrated sorts as 0 (a cast zero: SQLite would sort a text '0' above every number).
-        .annotate(rating_sort=Coalesce("rating", Cast(Value(0), output_field=RATING)))
+        .annotate(rating=F("provider_rating"), ratings=F("provider_ratings"))
     )
     if q:
         rows = rows.filter(

@@ -10,6 +10,7 @@ from enterprises.models import Enterprise
 from pilot_portal.demo.services import demo_uscc
 from pilot_portal.jobs.models import Job
 from pilot_portal.tenancy.models import Batch, City, District, Membership, Province, Sector
+from providers.catalogue import provider_ratings_refresh
 from providers.models import (
     ExpertScore,
     Product,
@@ -163,6 +164,7 @@ class ExpertScoreFactory(factory.django.DjangoModelFactory):
 class ProductFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Product
+        skip_postgeneration_save = True
 
     city = factory.SubFactory(CityFactory)
     provider = factory.SubFactory(ProviderFactory)
@@ -173,3 +175,10 @@ class ProductFactory(factory.django.DjangoModelFactory):
     description = "视觉质检 SaaS"
     status = "listed"
     created_by = factory.SubFactory(UserFactory)
+
+    @factory.post_generation
+    def provider_rating(obj, create, extracted, **kwargs):
+        # The catalogue keeps the provider's rating on each product (as product_create does).
+        if create:
+            provider_ratings_refresh(city_id=obj.city_id, provider_ids=[obj.provider_id])
+            obj.refresh_from_db(fields=["provider_rating", "provider_ratings"])

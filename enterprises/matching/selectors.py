@@ -9,7 +9,7 @@ from enterprises.matching import rules
 from enterprises.models import Demand, Enterprise, ProviderRating, Shortlist
 from pilot_portal.tenancy.models import City
 from providers.models import Product, ProductStatus, Provider, Scenario
-from providers.selectors import pooled, rating_average, rating_count
+from providers.selectors import pooled
 
 
 def offered_products(city_id: int):
@@ -45,8 +45,8 @@ def matches(enterprise: Enterprise) -> list[Product]:
         .prefetch_related("sectors")
         .annotate(
             sector_match=sector_match,
-            rating=rating_average(city_id),
-            ratings=rating_count(city_id),
+            rating=F("provider_rating"),
+            ratings=F("provider_ratings"),
         )
         .order_by(
             F("sector_match").desc(),

@@ -11,6 +11,7 @@ from enterprises.models import Demand, Enterprise, ProviderRating, Shortlist
 from pilot_portal.audit.services import audit_record, with_actor
 from pilot_portal.errors import Conflict, InvalidInput, NotAllowed
 from pilot_portal.tenancy import policy
+from providers.catalogue import provider_ratings_refresh
 from providers.models import Product, Provider, Scenario
 
 
@@ -131,6 +132,7 @@ def rating_create(
             with_actor(rating, actor).save()
     except IntegrityError:  # a second rating sent at the same moment
         raise already from None
+    provider_ratings_refresh(city_id=enterprise.city_id, provider_ids=[provider.pk])
     data = {"enterprise": enterprise.pk, "provider": provider.pk, "score": value}
     audit_record(actor=actor, action="provider.rate", city=enterprise.city, obj=rating, data=data)
     return rating

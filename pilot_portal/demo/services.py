@@ -15,6 +15,7 @@ from pilot_portal.identifiers import check_character
 from pilot_portal.tenancy.models import CITY_ROLES, City, Membership, Province, Role
 from pilot_portal.tenancy.seed import city_load_from_seed, load_seed_file
 from pilot_portal.tenancy.services import membership_grant
+from providers.catalogue import provider_ratings_refresh
 from providers.models import Provider, ProviderKind
 
 # Demo enterprises and providers per city: (name suffix, size, srdi, level). Names are
@@ -482,6 +483,7 @@ def _demo_ratings(city, providers, system) -> None:
             provider=providers[owner],
             defaults={"city": city, "score": score, "comment": comment, "rated_by": system},
         )
+    provider_ratings_refresh(city_id=city.pk, provider_ids=[p.pk for p in providers.values()])
 
 
 def _demo_demands(city) -> None:

@@ -11,6 +11,7 @@ from enterprises.matching.rules import Candidate
 from enterprises.models import Demand, ProviderRating, Shortlist
 from pilot_portal.audit.models import AuditEntry
 from pilot_portal.errors import Conflict, InvalidInput, NotAllowed
+from providers.catalogue import provider_ratings_refresh
 from tests.enterprises.test_matching_rules import CANDIDATES, DEMANDS, EXPECTED
 from tests.factories import (
     CityFactory,
@@ -40,6 +41,7 @@ def rate(provider, *scores):
         ProviderRating.objects.create(
             city=city, enterprise=rater, provider=provider, score=score, rated_by=user
         )
+    provider_ratings_refresh(city_id=city.pk, provider_ids=[provider.pk])  # as the service does
 
 
 @pytest.fixture

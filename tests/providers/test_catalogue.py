@@ -6,6 +6,7 @@ from rest_framework.test import APIClient
 
 from enterprises.models import ProviderRating
 from pilot_portal.audit.models import AuditEntry
+from providers.catalogue import provider_ratings_refresh
 from providers.models import Product
 from tests.factories import (
     CityFactory,
@@ -33,11 +34,14 @@ def rate(city, provider, *scores):
         ProviderRating.objects.create(
             city=city, enterprise=rater, provider=provider, score=score, rated_by=user
         )
+    provider_ratings_refresh(city_id=city.pk, provider_ids=[provider.pk])  # as the service does
 
 
 def product(city, provider, name, sectors=(), **kwargs):
     row = ProductFactory(city=city, provider=provider, name=name, **kwargs)
     row.sectors.set(sectors)
+    provider_ratings_refresh(city_id=city.pk, provider_ids=[provider.pk])
+    row.refresh_from_db()
     return row
 
 
