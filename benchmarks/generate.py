@@ -200,6 +200,35 @@ def _enterprises(city, districts: list, sectors: list, count: int, rng: random.R
     return rows
 
 
+def _inserter(result: SeedResult):
+    """bulk_create that counts the rows it wrote into `result`."""
+
+    def insert(model, objects):
+        model.objects.bulk_create(objects, batch_size=BATCH_SIZE)
+        result.rows[model._meta.db_table] = result.rows.get(model._meta.db_table, 0) + len(objects)
+        return objects
+
+    return insert
+
+
+def _guangdong_city(insert, code: str, number: int, *, enterprises_target: int):
+    """A bench city in Guangdong (division 44<number>00), its province created when missing."""
+    from pilot_portal.tenancy.models import City, Province
+
+    province = (
+        Province.objects.filter(code="guangdong").first()
+        or insert(Province, [Province(code="guangdong", name="广东省")])[0]
+    )
+    city = City(
+        code=code, name=f"广东试点{number}号市", name_en=f"Pilot City {code}", province=province,
+        division_code=f"44{number:02d}00", region="east", tier="prefecture", batch_year=2024,
+        award_cap=Decimal(150_000_000), local_matching_ratio=Decimal("1.00"),
+        period_start=date(2024, 12, 1), period_end=date(2026, 12, 31),
+        enterprises_target=enterprises_target,
+    )  # fmt: skip
+    return insert(City, [city])[0]
+
+
 def generate(
     *,
     cities: int,
@@ -239,10 +268,7 @@ def generate(
     result = SeedResult()
     started = time.perf_counter()
 
-    def insert(model, objects):
-        model.objects.bulk_create(objects, batch_size=BATCH_SIZE)
-        result.rows[model._meta.db_table] = result.rows.get(model._meta.db_table, 0) + len(objects)
-        return objects
+    insert = _inserter(result)
 
     with transaction.atomic():
         used = PROVINCES[: min(cities, len(PROVINCES))]
@@ -381,10 +407,8 @@ def generate_city(
     from enterprises.models import Application, ApplicationStatus, Enterprise
     from pilot_portal.tenancy.models import (
         Batch,
-        City,
         District,
         Membership,
-        Province,
         Role,
         Sector,
     )
@@ -396,36 +420,12 @@ def generate_city(
     result = SeedResult()
     started = time.perf_counter()
 
-    def insert(model, objects):
-        model.objects.bulk_create(objects, batch_size=BATCH_SIZE)
-        result.rows[model._meta.db_table] = result.rows.get(model._meta.db_table, 0) + len(objects)
-        return objects
+    insert = _inserter(result)
 
     with transaction.atomic():
-        province = (
-            Province.objects.filter(code="guangdong").first()
-            or insert(Province, [Province(code="guangdong", name="广东省")])[0]
+        city = _guangdong_city(
+            insert, code, number, enterprises_target=max(1, enterprises * 9 // 10)
         )
-        city = insert(
-            City,
-            [
-                City(
-                    code=code,
-                    name=f"广东试点{number}号市",
-                    name_en=f"Pilot City {code}",
-                    province=province,
-                    division_code=f"44{number:02d}00",
-                    region="east",
-                    tier="prefecture",
-                    batch_year=2024,
-                    award_cap=Decimal(150_000_000),
-                    local_matching_ratio=Decimal("1.00"),
-                    period_start=date(2024, 12, 1),
-                    period_end=date(2026, 12, 31),
-                    enterprises_target=max(1, enterprises * 9 // 10),
-                )
-            ],
-        )[0]
         districts = insert(District, _districts(city, districts_per_city))
         sectors = insert(Sector, _sectors(city, sectors_per_city, offset=number))
         batches = insert(Batch, _batches(city, batches_per_city))
@@ -542,7 +542,7 @@ def generate_catalogue(
 
     from enterprises.models import Enterprise, ProviderRating
     from pilot_portal.demo.services import demo_uscc
-    from pilot_portal.tenancy.models import City, District, Membership, Province, Role, Sector
+    from pilot_portal.tenancy.models import District, Membership, Role, Sector
     from providers.catalogue import provider_ratings_refresh
     from providers.models import (
         Product,
@@ -559,28 +559,10 @@ def generate_catalogue(
     result = SeedResult()
     started = time.perf_counter()
 
-    def insert(model, objects):
-        model.objects.bulk_create(objects, batch_size=BATCH_SIZE)
-        result.rows[model._meta.db_table] = result.rows.get(model._meta.db_table, 0) + len(objects)
-        return objects
+    insert = _inserter(result)
 
     with transaction.atomic():
-        province = (
-            Province.objects.filter(code="guangdong").first()
-            or insert(Province, [Province(code="guangdong", name="广东省")])[0]
-        )
-        city = insert(
-            City,
-            [
-                City(
-                    code=code, name=f"广东试点{number}号市", name_en=f"Pilot City {code}",
-                    province=province, division_code=f"44{number:02d}00", region="east",
-                    tier="prefecture", batch_year=2024, award_cap=Decimal(150_000_000),
-                    local_matching_ratio=Decimal("1.00"), period_start=date(2024, 12, 1),
-                    period_end=date(2026, 12, 31), enterprises_target=enterprises,
-                )
-            ],
-        )[0]  # fmt: skip
+        city = _guangdong_city(insert, code, number, enterprises_target=enterprises)
         districts = insert(District, _districts(city, 10))
         sectors = insert(Sector, _sectors(city, len(SECTORS), offset=0))
         rows = insert(Enterprise, _enterprises(city, districts, sectors, enterprises, rng))
