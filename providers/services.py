@@ -7,6 +7,8 @@ catalogue's writes are in `catalogue.py`.
 import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.conf import settings
+from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Avg, Count
 from django.utils import timezone
@@ -296,7 +298,38 @@ def selection_transition(
     )  # fmt: skip
     audit_record(actor=actor, action=f"provider.{action}", city=selection.city, obj=selection,
                  reason=comment or "", data={"from": before, "to": selection.status})  # fmt: skip
+    transaction.on_commit(lambda: _notify(selection.pk))
     return selection
+
+
+def _notify(selection_id: int) -> None:
+    """E-mail the provider (its contact and staff) about the step just taken (after commit)."""
+    selection = ProviderSelection.objects.select_related("city", "provider").get(pk=selection_id)
+    step = selection.steps.select_related("actor").last()
+    recipients = {selection.provider.contact_email} | set(
+        selection.provider.staff.values_list("email", flat=True)
+    )
+    recipients.discard("")
+    if not recipients or step is None:
+        return
+    status = selection.get_status_display()
+    period = ""
+    if step.to_status == SelectionStatus.PUBLICISED:
+        period = f"公示期：{selection.publicity_start} 至 {selection.publicity_end}\n"
+    send_mail(
+        subject=(
+            f"【试点通】{selection.city.name}服务商入库：{status} / provider pool: {step.to_status}"
+        ),
+        message=(
+            f"{selection.provider.name}：\n\n"
+            f"您在{selection.city.name}的服务商入库申请已变为“{status}”。\n{period}"
+            f"时间：{timezone.localtime(step.created_at):%Y-%m-%d %H:%M}\n"
+            f"意见：{step.comment or '无'}\n\n"
+            f"Your standing in {selection.city.code}'s provider pool is now: {step.to_status}."
+        ),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=sorted(recipients),
+    )
 
 
 # -- experts ---------------------------------------------------------------------------

@@ -233,3 +233,21 @@ def test_register_refuses_bad_and_duplicate_codes(world):
         services.provider_register(
             user=UserFactory(), data={"uscc": "91350100M000100Y43", "name": "y"}
         )
+
+
+def test_each_decision_is_mailed_to_the_provider(
+    world, mailoutbox, django_capture_on_commit_callbacks
+):
+    world["provider"].contact_email = "bid@provider.example"
+    world["provider"].save()
+    world["staff"].email = "staff@provider.example"
+    world["staff"].save()
+    selection = _apply(world)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.selection_transition(
+            selection=selection, actor=world["admin"], action="reject", comment="案例不足"
+        )
+    (mail,) = mailoutbox
+    assert sorted(mail.to) == ["bid@provider.example", "staff@provider.example"]
+    assert "已驳回" in mail.subject or "rejected" in mail.subject
+    assert "案例不足" in mail.body
