@@ -429,3 +429,13 @@ class ProviderRating(models.Model):
 
     def __str__(self):
         return f"{self.provider} · {self.score}"
+
+
+# Transformation projects live in their own module; importing them here registers them.
+from enterprises.projects.models import (  # noqa: E402, F401
+    InvestmentLine,
+    Milestone,
+    Project,
+    ProjectStep,
+    WorkLog,
+)

@@ -165,6 +165,11 @@ RULES: dict[str, Rule] = {
     "demand.edit": Rule(frozenset({Role.ENTERPRISE})),
     "demand.overview": Rule(OVERSEERS | {Role.DISTRICT_OFFICER}),
     "rating.create": Rule(frozenset({Role.ENTERPRISE})),
+    # Transformation projects. Which projects a role sees is `project_scope` below.
+    "project.view": Rule(ENTERPRISE_READERS | {Role.PROVIDER}),
+    "project.create": Rule(frozenset({Role.ENTERPRISE, Role.CITY_ADMIN})),
+    "project.monitor": Rule(OVERSEERS | {Role.DISTRICT_OFFICER}),
+    "worklog.create": Rule(frozenset({Role.PROVIDER})),
 }
 
 
@@ -258,6 +263,15 @@ def enterprise_ids_in(user, city: City) -> set[int]:
         for m in _memberships(user)
         if m.city_id == city.pk and m.role == Role.ENTERPRISE and m.enterprise_id
     }
+
+
+def project_scope(user, city: City) -> Q:
+    """A filter on projects this user sees: as their enterprises, plus a provider's own."""
+    scope = enterprise_scope(user, city, prefix="enterprise__")
+    own = provider_ids_in(user, city)
+    if own:
+        scope |= Q(provider_id__in=own)
+    return scope
 
 
 # Actions above any one city (the ministry's national lists).

@@ -237,3 +237,32 @@ def matching_objects(city: City, actor) -> None:
         city=city, enterprise=enterprise, provider=product.provider, score=4,
         comment=f"{MARKER} 评价", rated_by=actor,
     )  # fmt: skip
+
+
+@builder
+def project_objects(city: City, actor) -> None:
+    """City B's marked enterprise runs a project with B's provider: lines, milestone, log."""
+    from datetime import date
+    from decimal import Decimal
+
+    from enterprises.models import Enterprise, InvestmentLine, Milestone, Project, WorkLog
+    from providers.models import Product
+
+    enterprise = Enterprise.objects.filter(city=city, name__startswith=MARKER).first()
+    product = Product.objects.filter(city=city, name__startswith=MARKER).first()
+    project = Project.objects.create(
+        city=city, enterprise=enterprise, provider=product.provider, title=f"{MARKER} 项目",
+        contract_amount=Decimal("100000.00"), planned_start=date(2026, 1, 1),
+        planned_end=date(2026, 12, 31), created_by=actor,
+    )  # fmt: skip
+    InvestmentLine.objects.create(
+        city=city, project=project, category="software", amount=Decimal("50000.00"),
+        description=f"{MARKER} 软件", created_by=actor,
+    )  # fmt: skip
+    Milestone.objects.create(
+        city=city, project=project, title=f"{MARKER} 里程碑", due_date=date(2026, 6, 30)
+    )
+    WorkLog.objects.create(
+        city=city, project=project, date=date(2026, 2, 1), hours=Decimal("8.00"),
+        description=f"{MARKER} 服务记录", created_by=actor,
+    )  # fmt: skip
