@@ -433,6 +433,7 @@ class ProviderRating(models.Model):
 
 # Transformation projects live in their own module; importing them here registers them.
 from enterprises.projects.models import (  # noqa: E402, F401
+    ChainCase,
     InvestmentLine,
     Milestone,
     Project,

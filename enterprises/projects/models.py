@@ -45,6 +45,9 @@ class Project(models.Model):
     contract = models.ForeignKey(
         "documents.Document", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # Exemplary (样板/标杆): the city shows an accepted project on its public showcase.
+    exemplary = models.BooleanField(_("exemplary"), default=False)
+    exemplary_results = models.TextField(_("results shown on the showcase"), blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -207,3 +210,47 @@ class WorkLog(models.Model):
 
     def __str__(self):
         return f"{self.date} {self.hours}h"
+
+
+class ChainCase(models.Model):
+    """Chain transformation (链式): a chain leader groups its supplier enterprises' projects;
+    the basis for chain awards in the subsidy rules."""
+
+    city = models.ForeignKey(City, on_delete=models.CASCADE, related_name="chain_cases")
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    # The leader is a provider of kind chain leader, or an enterprise of the city.
+    leader_provider = models.ForeignKey(
+        Provider, on_delete=models.PROTECT, null=True, blank=True, related_name="chain_cases"
+    )
+    leader_enterprise = models.ForeignKey(
+        "enterprises.Enterprise",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="led_chain_cases",
+    )
+    projects = models.ManyToManyField(
+        Project, blank=True, related_name="chain_cases", verbose_name=_("supplier projects")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CityScopedQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["city_id", "-created_at", "-pk"]
+        verbose_name = _("chain case")
+        verbose_name_plural = _("chain cases")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(leader_provider__isnull=True) ^ Q(leader_enterprise__isnull=True),
+                name="chain_case_has_one_leader",
+            )
+        ]
+
+    def __str__(self):
+        return self.title

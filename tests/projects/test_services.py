@@ -178,3 +178,22 @@ def test_the_provider_marks_a_milestone_done_with_evidence(world):
     )  # fmt: skip
     milestone = Milestone.objects.get(pk=milestone.pk)
     assert milestone.done_by == world["staff"] and milestone.evidence.name == "done.pdf"
+
+
+def test_the_list_carries_exact_totals_from_the_database(world, django_assert_max_num_queries):
+    from enterprises.projects import selectors
+
+    project = _project(world)
+    for category, amount in [("software", "80000.10"), ("other", "5000.00"), ("cloud", "0.05")]:
+        services.investment_add(
+            project=project, actor=world["owner"],
+            data={"category": category, "amount": amount, "description": "x"},
+        )  # fmt: skip
+    with django_assert_max_num_queries(3):
+        (row,) = list(selectors.project_list(city=world["city"], user=world["admin"]))
+    assert row.eligible_investment == Decimal("80000.15")
+    assert row.total_investment == Decimal("85000.15")
+    detail = selectors.project_detail(city=world["city"], user=world["owner"], pk=project.pk)
+    assert detail.totals.eligible == row.eligible_investment
+    with pytest.raises(Project.DoesNotExist):  # another provider's staff do not see it
+        selectors.project_detail(city=world["city"], user=world["stranger"], pk=project.pk)

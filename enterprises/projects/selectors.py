@@ -1,0 +1,157 @@
+"""Reads for projects: lists with their investment totals computed in the database, one project
+with everything on its page, and the monitoring figures. Fixed query counts whatever the size."""
+
+import datetime
+from decimal import Decimal
+
+from django.db.models import (
+    Count,
+    DecimalField,
+    Exists,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from enterprises.projects.models import (
+    ELIGIBLE_CATEGORIES,
+    InvestmentLine,
+    Milestone,
+    Project,
+    ProjectStatus,
+    WorkLog,
+)
+from enterprises.projects.rules import Totals, investment_totals
+from pilot_portal.tenancy import policy
+
+MONEY = DecimalField(max_digits=16, decimal_places=2)
+# A project with no work logged for this long is flagged on the monitoring page.
+QUIET_DAYS = 30
+
+
+def _sum(queryset, **filters):
+    lines = (
+        queryset.filter(project_id=OuterRef("pk"), **filters)
+        .values("project_id")
+        .annotate(value=Sum("amount"))
+        .values("value")[:1]
+    )
+    return Coalesce(Subquery(lines, output_field=MONEY), Value(Decimal("0.00")), output_field=MONEY)
+
+
+def with_figures(projects: QuerySet) -> QuerySet:
+    """Annotate eligible and total investment, the last work log and overdue milestones."""
+    today = timezone.localdate()
+    return projects.annotate(
+        eligible_investment=_sum(InvestmentLine.objects, category__in=list(ELIGIBLE_CATEGORIES)),
+        total_investment=_sum(InvestmentLine.objects),
+        last_worklog=Subquery(
+            WorkLog.objects.filter(project_id=OuterRef("pk"))
+            .values("project_id")
+            .annotate(last=Max("date"))
+            .values("last")[:1]
+        ),
+        overdue_milestones=Coalesce(
+            Subquery(
+                Milestone.objects.filter(
+                    project_id=OuterRef("pk"), done_at__isnull=True, due_date__lt=today
+                )
+                .values("project_id")
+                .annotate(n=Count("pk"))
+                .values("n")[:1]
+            ),
+            Value(0),
+        ),
+    )
+
+
+def project_list(*, city, user, filters: dict | None = None) -> QuerySet:
+    """The projects this user sees (`policy.project_scope`), newest first, with figures."""
+    filters = filters or {}
+    rows = (
+        Project.objects.for_city(city)
+        .filter(policy.project_scope(user, city))
+        .select_related("enterprise__district", "enterprise__sector", "provider")
+    )
+    if filters.get("status"):
+        rows = rows.filter(status=filters["status"])
+    if filters.get("district"):
+        rows = rows.filter(enterprise__district__code=filters["district"])
+    if filters.get("sector"):
+        rows = rows.filter(enterprise__sector__code=filters["sector"])
+    if filters.get("provider"):
+        rows = rows.filter(provider_id=filters["provider"])
+    if filters.get("enterprise"):
+        rows = rows.filter(enterprise_id=filters["enterprise"])
+    if filters.get("q"):
+        q = filters["q"]
+        rows = rows.filter(Q(title__icontains=q) | Q(enterprise__name__icontains=q))
+    if filters.get("attention"):  # overdue milestones or quiet for QUIET_DAYS
+        rows = rows.filter(attention_q())
+    return with_figures(rows).order_by("-updated_at", "-pk")
+
+
+def attention_q() -> Q:
+    """Running projects with an overdue milestone, or no work logged for QUIET_DAYS."""
+    today = timezone.localdate()
+    overdue = Exists(
+        Milestone.objects.filter(
+            project_id=OuterRef("pk"), done_at__isnull=True, due_date__lt=today
+        )
+    )
+    recent = Exists(
+        WorkLog.objects.filter(
+            project_id=OuterRef("pk"), date__gte=today - datetime.timedelta(days=QUIET_DAYS)
+        )
+    )
+    running = Q(status__in=[ProjectStatus.PLANNED, ProjectStatus.IN_PROGRESS])
+    return running & (Q(overdue) | ~Q(recent))
+
+
+def project_detail(*, city, user, pk: int) -> Project:
+    """One project this user sees (Project.DoesNotExist otherwise), with everything its page
+    shows; `totals` are computed from the lines by `rules.investment_totals`."""
+    project = (
+        with_figures(
+            Project.objects.for_city(city)
+            .filter(policy.project_scope(user, city))
+            .select_related("enterprise", "provider", "contract")
+        )
+        .prefetch_related(
+            "products",
+            Prefetch(
+                "investments",
+                queryset=InvestmentLine.objects.select_related("created_by", "evidence"),
+            ),
+            Prefetch("milestones", queryset=Milestone.objects.select_related("evidence")),
+            Prefetch("worklogs", queryset=WorkLog.objects.select_related("created_by")),
+            "steps__actor",
+        )
+        .get(pk=pk)
+    )
+    project.totals = project_totals(project)
+    return project
+
+
+def project_totals(project: Project) -> Totals:
+    return investment_totals((line.category, line.amount) for line in project.investments.all())
+
+
+def status_counts(*, city, user) -> dict[str, int]:
+    """Projects per status for the monitoring page (one query)."""
+    rows = (
+        Project.objects.for_city(city)
+        .filter(policy.project_scope(user, city))
+        .values("status")
+        .annotate(n=Count("pk"))
+    )
+    counts = dict.fromkeys(ProjectStatus.values, 0)
+    counts.update({row["status"]: row["n"] for row in rows})
+    return counts
