@@ -29,6 +29,7 @@ city_pages = [
     path("providers/", include("providers.urls")),
     path("catalogue/", include("providers.catalogue_urls")),
     path("", include("enterprises.matching.urls")),
+    path("projects/", include("enterprises.projects.urls")),
 ]
 
 urlpatterns = [
@@ -46,6 +47,7 @@ urlpatterns = [
     path("provider/", include("providers.national_urls")),
     # Public pages, no login: publicity, pool and catalogue of each city.
     path("public/<slug:city_code>/", include("providers.public_urls")),
+    path("public/<slug:city_code>/showcase/", include("enterprises.projects.public_urls")),
     path("c/<slug:city_code>/", include(city_pages)),
 ]
 

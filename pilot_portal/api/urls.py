@@ -35,6 +35,7 @@ city_patterns = [
     path("", include("providers.api_urls")),
     path("", include("providers.catalogue_api_urls")),
     path("", include("enterprises.matching.api_urls")),
+    path("", include("enterprises.projects.api_urls")),
     *city_router.urls,
 ]
 

@@ -1,0 +1,3 @@
+"""Public showcase pages."""
+
+urlpatterns = []
