@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class EnterprisesConfig(AppConfig):
     name = "enterprises"
     verbose_name = _("Enterprises")
+
+    def ready(self):
+        from enterprises.projects import access  # noqa: F401  (registers document readers)

@@ -215,6 +215,8 @@ SPECTACULAR_SETTINGS = {
         "EvaluationOutcomeEnum": "providers.models.EvaluationOutcome",
         "SelectionDocumentKindEnum": "providers.models.SelectionDocument.Kind",
         "DemandSourceEnum": "enterprises.models.Demand.Source",
+        "ProjectStatusEnum": "enterprises.projects.models.ProjectStatus",
+        "InvestmentCategoryEnum": "enterprises.projects.models.InvestmentCategory",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

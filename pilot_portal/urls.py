@@ -30,6 +30,7 @@ city_pages = [
     path("catalogue/", include("providers.catalogue_urls")),
     path("", include("enterprises.matching.urls")),
     path("projects/", include("enterprises.projects.urls")),
+    path("projects/", include("enterprises.projects.more_urls")),
 ]
 
 urlpatterns = [

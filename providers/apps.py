@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class ProvidersConfig(AppConfig):
     name = "providers"
     verbose_name = _("Service providers")
+
+    def ready(self):
+        from providers import access  # noqa: F401  (registers document readers)

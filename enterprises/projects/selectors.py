@@ -122,7 +122,7 @@ def project_detail(*, city, user, pk: int) -> Project:
         with_figures(
             Project.objects.for_city(city)
             .filter(policy.project_scope(user, city))
-            .select_related("enterprise", "provider", "contract")
+            .select_related("enterprise__city", "provider", "contract")
         )
         .prefetch_related(
             "products",
@@ -130,7 +130,9 @@ def project_detail(*, city, user, pk: int) -> Project:
                 "investments",
                 queryset=InvestmentLine.objects.select_related("created_by", "evidence"),
             ),
-            Prefetch("milestones", queryset=Milestone.objects.select_related("evidence")),
+            Prefetch(
+                "milestones", queryset=Milestone.objects.select_related("evidence", "done_by")
+            ),
             Prefetch("worklogs", queryset=WorkLog.objects.select_related("created_by")),
             "steps__actor",
         )

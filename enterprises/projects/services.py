@@ -206,9 +206,12 @@ def investment_add(*, project: Project, actor, data: dict, upload=None) -> Inves
     return line
 
 
+@transaction.atomic
 def milestone_add(*, project: Project, actor, data: dict) -> Milestone:
     if not _roles(actor, project) & {Role.ENTERPRISE, Role.CITY_ADMIN}:
         raise NotAllowed("只有企业或市工信局可以设置里程碑 / only the enterprise or the city")
+    if project.status in (ProjectStatus.ACCEPTED, ProjectStatus.FAILED):
+        raise Conflict("项目已结束，不能新增里程碑 / the project has ended", status=project.status)
     title = (data.get("title") or "").strip()
     due = data.get("due_date")
     if not title or not isinstance(due, datetime.date):
