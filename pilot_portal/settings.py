@@ -9,6 +9,7 @@ import warnings
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from pilot_portal.envcheck import read_env
@@ -234,10 +235,16 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TRACK_STARTED = True
 CELERY_TIMEZONE = TIME_ZONE
+CELERY_IMPORTS = ("enterprises.projects.tasks",)  # autodiscovery finds only <app>.tasks
 CELERY_BEAT_SCHEDULE = {
     "requeue-stale-jobs": {
         "task": "pilot_portal.jobs.tasks.requeue_stale_jobs",
         "schedule": 15 * 60.0,
+    },
+    # Milestones due within a week, and overdue ones: each reminded once (CELERY_TIMEZONE).
+    "milestone-reminders": {
+        "task": "enterprises.projects.tasks.send_milestone_reminders",
+        "schedule": crontab(hour=8, minute=0),
     },
 }
 

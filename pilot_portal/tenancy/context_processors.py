@@ -36,6 +36,9 @@ def portal(request):
         "portal_nav_demand_supply": city is not None
         and policy.can(user, "demand.overview", city=city),
         "portal_nav_provider_home": _provider_home_in_nav(user),
+        "portal_nav_projects": city is not None and policy.can(user, "project.view", city=city),
+        "portal_nav_monitoring": city is not None
+        and policy.can(user, "project.monitor", city=city),
         "portal_memberships": policy.memberships(user),
         "portal_city": city,
         "portal_roles": sorted(policy.roles_in(user, city)) if city else [],

@@ -245,7 +245,14 @@ def project_objects(city: City, actor) -> None:
     from datetime import date
     from decimal import Decimal
 
-    from enterprises.models import Enterprise, InvestmentLine, Milestone, Project, WorkLog
+    from enterprises.models import (
+        ChainCase,
+        Enterprise,
+        InvestmentLine,
+        Milestone,
+        Project,
+        WorkLog,
+    )
     from providers.models import Product
 
     enterprise = Enterprise.objects.filter(city=city, name__startswith=MARKER).first()
@@ -266,3 +273,7 @@ def project_objects(city: City, actor) -> None:
         city=city, project=project, date=date(2026, 2, 1), hours=Decimal("8.00"),
         description=f"{MARKER} 服务记录", created_by=actor,
     )  # fmt: skip
+    chain = ChainCase.objects.create(
+        city=city, title=f"{MARKER} 链", leader_enterprise=enterprise, created_by=actor
+    )
+    chain.projects.add(project)
