@@ -16,9 +16,4 @@ urlpatterns = [
         views.MilestoneDonePage.as_view(),
         name="project-milestone-done",
     ),
-    path(
-        "<int:pk>/documents/<int:document_pk>/",
-        views.ProjectDocumentPage.as_view(),
-        name="project-document",
-    ),
 ]

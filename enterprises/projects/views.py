@@ -25,8 +25,6 @@ from enterprises.projects.forms import (
 from enterprises.projects.models import InvestmentCategory, Project, ProjectStatus
 from enterprises.projects.workflow import PROJECT_TRANSITIONS
 from enterprises.selectors import get_enterprise_for
-from pilot_portal.documents.models import Document
-from pilot_portal.documents.views import document_response
 from pilot_portal.errors import PortalError
 from pilot_portal.tenancy import policy
 from pilot_portal.tenancy.models import Role
@@ -342,29 +340,3 @@ class MilestoneDonePage(ProjectDetailPage):
             )  # fmt: skip
         messages.success(request, _("Milestone marked done."))
         return redirect("project-detail", city_code=city_code, pk=pk)
-
-
-class ProjectDocumentPage(CityPageMixin):
-    """Download a file attached to a project (contract, evidence, work-log attachment): anyone
-    who sees the project may, not only its uploader; any other document is 404 here."""
-
-    action_required = "project.view"
-
-    def get(self, request, city_code, pk, document_pk):
-        project = (
-            Project.objects.for_city(request.city)
-            .filter(policy.project_scope(request.user, request.city), pk=pk)
-            .first()
-        )
-        if project is None:
-            raise Http404("项目不存在 / no such project")
-        attached = {project.contract_id}
-        attached |= set(project.investments.values_list("evidence_id", flat=True))
-        attached |= set(project.milestones.values_list("evidence_id", flat=True))
-        attached |= set(project.worklogs.values_list("attachment_id", flat=True))
-        if document_pk not in attached - {None}:
-            raise Http404("文件不存在 / no such document")
-        document = Document.objects.for_city(request.city).filter(pk=document_pk).first()
-        if document is None:
-            raise Http404("文件不存在 / no such document")
-        return document_response(document)

@@ -414,14 +414,10 @@ def test_the_parties_record_investment_lines_with_evidence(world):
     )  # fmt: skip
     assert line.evidence.name == "evidence.pdf"
     # the provider's staff may download the enterprise's evidence through the project
-    download = _client(world["staff"]).get(
-        _url(world, "project-document", pk=project.pk, document_pk=line.evidence_id)
-    )
+    download = _client(world["staff"]).get(_url(world, "document-download", pk=line.evidence_id))
     assert download.status_code == 200
     assert b"".join(download.streaming_content) == PDF
-    stranger = _client(world["stranger"]).get(
-        _url(world, "project-document", pk=project.pk, document_pk=line.evidence_id)
-    )
+    stranger = _client(world["stranger"]).get(_url(world, "document-download", pk=line.evidence_id))
     assert stranger.status_code == 404
 
 
@@ -550,10 +546,10 @@ def test_a_milestone_of_another_project_is_not_found(world):
 def test_a_document_not_attached_to_the_project_is_not_served(world):
     from pilot_portal.documents.services import document_create
 
-    project = _project(world)
+    _project(world)
     document = document_create(
         city=world["city"], name="secret.pdf", content=PDF, content_type="application/pdf",
         actor=world["admin"],
     )  # fmt: skip
-    url = _url(world, "project-document", pk=project.pk, document_pk=document.pk)
+    url = _url(world, "document-download", pk=document.pk)
     assert _client(world["owner"]).get(url).status_code == 404
