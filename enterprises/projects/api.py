@@ -270,3 +270,23 @@ class MilestoneDoneAPI(ProjectMixin, generics.GenericAPIView):
         milestone = Milestone.objects.select_related("done_by").get(pk=milestone.pk)
         body = MilestoneOutputSerializer(milestone, context=self.get_serializer_context())
         return Response(body.data)
+
+
+class ContractAPI(ProjectMixin, generics.GenericAPIView):
+    """POST multipart `file`: the enterprise or the city attaches the signed contract."""
+
+    action_required = "project.view"
+    serializer_class = ProjectDetailOutputSerializer
+
+    @extend_schema(
+        request={"multipart/form-data": MilestoneDoneInput},
+        responses={200: ProjectDetailOutputSerializer},
+    )
+    def post(self, request, city_code, pk):
+        project = self.project(pk)
+        data = MilestoneDoneInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.contract_attach(
+            project=project, actor=request.user, upload=data.validated_data["file"]
+        )
+        return self.detail_response(pk)

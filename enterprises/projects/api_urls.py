@@ -3,6 +3,7 @@
 from django.urls import path
 
 from enterprises.projects.api import (
+    ContractAPI,
     InvestmentListAPI,
     MilestoneDoneAPI,
     MilestoneListAPI,
@@ -19,6 +20,7 @@ urlpatterns = [
     path("projects/<int:pk>/investments/", InvestmentListAPI.as_view(), name="project-investments"),
     path("projects/<int:pk>/worklogs/", WorkLogListAPI.as_view(), name="project-worklogs"),
     path("projects/<int:pk>/milestones/", MilestoneListAPI.as_view(), name="project-milestones"),
+    path("projects/<int:pk>/contract/", ContractAPI.as_view(), name="project-contract"),
     path(
         "projects/<int:pk>/milestones/<int:mid>/done/",
         MilestoneDoneAPI.as_view(),

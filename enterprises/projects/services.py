@@ -152,6 +152,22 @@ def project_transition(*, project: Project, actor, action: str, comment: str = "
     return project
 
 
+@transaction.atomic
+def contract_attach(*, project: Project, actor, upload) -> Project:
+    """The enterprise (or the city) attaches the signed contract; a new file replaces the old
+    one, which stays in the project's history."""
+    if not _roles(actor, project) & {Role.ENTERPRISE, Role.CITY_ADMIN}:
+        raise NotAllowed("只有企业或市工信局可以上传合同 / only the enterprise or the city")
+    if upload is None:
+        raise InvalidInput("请选择合同文件 / choose the contract file", field="file")
+    project = Project.objects.select_for_update(of=("self",)).get(pk=project.pk)
+    if project.status in (ProjectStatus.ACCEPTED, ProjectStatus.FAILED):
+        raise Conflict("项目已结束 / the project has ended", status=project.status)
+    project.contract = _evidence(project, actor, upload)
+    with_actor(project, actor).save()
+    return project
+
+
 def _evidence(project: Project, actor, upload):
     if upload is None:
         return None

@@ -11,6 +11,7 @@ urlpatterns = [
     path("<int:pk>/action/", views.ProjectActionPage.as_view(), name="project-action"),
     path("<int:pk>/investments/", views.InvestmentAddPage.as_view(), name="project-investment"),
     path("<int:pk>/worklogs/", views.WorkLogAddPage.as_view(), name="project-worklog"),
+    path("<int:pk>/contract/", views.ContractPage.as_view(), name="project-contract"),
     path(
         "<int:pk>/milestones/<int:milestone_pk>/done/",
         views.MilestoneDonePage.as_view(),

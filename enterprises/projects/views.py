@@ -237,6 +237,7 @@ class ProjectDetailPage(CityPageMixin):
             "milestone_form": forms.get("milestone_form") or MilestoneDoneForm(),
             "milestone_error": forms.get("milestone_pk"),
             "can_mark_done": is_provider,
+            "can_attach_contract": bool(roles & {Role.ENTERPRISE, Role.CITY_ADMIN}) and running,
             "error": error,
         }
         return render(request, self.template, context, status=status)
@@ -339,4 +340,23 @@ class MilestoneDonePage(ProjectDetailPage):
                 milestone_form=form, milestone_pk=milestone.pk,
             )  # fmt: skip
         messages.success(request, _("Milestone marked done."))
+        return redirect("project-detail", city_code=city_code, pk=pk)
+
+
+class ContractPage(ProjectDetailPage):
+    def get(self, request, city_code, pk):
+        return redirect("project-detail", city_code=city_code, pk=pk)
+
+    def post(self, request, city_code, pk):
+        project = _project_for(request, pk)
+        form = MilestoneDoneForm(request.POST, request.FILES)
+        form.is_valid()  # one optional file: always valid; the service requires it
+        try:
+            services.contract_attach(
+                project=project, actor=request.user, upload=form.cleaned_data.get("file")
+            )
+        except PortalError as error:
+            _show(form, error)
+            return self.show(request, project, status=error.status_code, error=error)
+        messages.success(request, _("Contract attached."))
         return redirect("project-detail", city_code=city_code, pk=pk)

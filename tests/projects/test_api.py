@@ -481,3 +481,18 @@ def test_the_list_runs_a_fixed_number_of_queries(world, size, who, django_assert
     assert body["count"] == size
     assert {row["over_contract"] for row in body["results"]} == {"200.00"}
     assert {row["eligible_investment"] for row in body["results"]} == {"600.00"}
+
+
+def test_the_contract_is_attached_over_the_api(world):
+    project = made(world)
+    upload = SimpleUploadedFile("contract.pdf", PDF, content_type="application/pdf")
+    response = api(world["staff"]).post(
+        url(world, f"{project.pk}/contract/"), {"file": upload}, format="multipart"
+    )
+    assert response.status_code == 403  # the provider does not attach the contract
+    upload.seek(0)
+    response = api(world["owner"]).post(
+        url(world, f"{project.pk}/contract/"), {"file": upload}, format="multipart"
+    )
+    assert response.status_code == 200, response.content
+    assert Project.objects.get(pk=project.pk).contract.name == "contract.pdf"

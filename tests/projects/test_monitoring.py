@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from enterprises.models import Milestone, Project, WorkLog
 from enterprises.projects import monitoring
@@ -105,7 +105,7 @@ def test_it_counts_projects_by_status_district_sector_and_provider(world, client
     assert page.status_code == 200
     assert [n for _value, _label, n in page.context["statuses"]] == [1, 2, 0, 1, 1]
     district_table = page.content.decode().split('data-testid="by-district"')[1]
-    assert "东区" in district_table and "(none)" in district_table.split("</table>")[0]
+    assert "东区" in district_table and "（未填）" in district_table.split("</table>")[0]
 
 
 def test_a_district_officer_sees_only_their_district(world, client):
@@ -139,7 +139,8 @@ def test_it_lists_the_projects_needing_attention_and_why(world, client):
     milestone(ended, due_in=-30, title="旧里程碑")
 
     # when
-    listed = monitoring.attention_list(city=world["city"], user=world["admin"])
+    with translation.override("en"):  # the reasons in English; the page is in Chinese
+        listed = monitoring.attention_list(city=world["city"], user=world["admin"])
     overdue = list(monitoring.overdue_milestones(city=world["city"], user=world["admin"]))
     response = _page(client, world["admin"], world["city"])
 

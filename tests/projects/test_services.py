@@ -197,3 +197,19 @@ def test_the_list_carries_exact_totals_from_the_database(world, django_assert_ma
     assert detail.totals.eligible == row.eligible_investment
     with pytest.raises(Project.DoesNotExist):  # another provider's staff do not see it
         selectors.project_detail(city=world["city"], user=world["stranger"], pk=project.pk)
+
+
+def test_the_enterprise_attaches_the_contract_the_provider_cannot(world):
+    project = _project(world)
+    upload = SimpleUploadedFile("contract.pdf", PDF, content_type="application/pdf")
+    with pytest.raises(NotAllowed):
+        services.contract_attach(project=project, actor=world["staff"], upload=upload)
+    with pytest.raises(InvalidInput):  # a fake PDF is refused by content
+        services.contract_attach(
+            project=project, actor=world["owner"],
+            upload=SimpleUploadedFile("contract.pdf", b"not a pdf", content_type="application/pdf"),
+        )  # fmt: skip
+    assert Project.objects.get(pk=project.pk).contract is None
+    upload.seek(0)
+    project = services.contract_attach(project=project, actor=world["owner"], upload=upload)
+    assert project.contract.name == "contract.pdf"
