@@ -5,13 +5,15 @@ one provider and one user per city role (`bench-<city>-<role>`); one user per pr
 (`bench-<province>-province`) and `ministry`. Then one big city (`bigcity`, 50,000
 enterprises, 5,000 applications, its administrator `bench-bigcity-city_admin`), and the
 catalogue city (`catalogue`, 20,000 light solutions of 400 providers, ratings; its buyer
-`bench-catalogue-enterprise`). Everything goes in with bulk_create, which skips
+`bench-catalogue-enterprise`), and the projects city (`projects`, 50,000 transformation
+projects with 250,000 investment lines, milestones and work logs; its administrator
+`bench-projects-city_admin`). Everything goes in with bulk_create, which skips
 django-simple-history: the history tables stay empty, which the benchmark does not read.
 
 Standalone (the database must exist and be migrated; `python -m benchmarks.run` does both):
 
     python -m benchmarks.generate [--quick] [--cities N] [--per-city N] [--big-city N]
-        [--applications N] [--catalogue N]
+        [--applications N] [--catalogue N] [--projects N]
 
 It empties every table first (TRUNCATE), so it refuses any database not named *bench*.
 """
@@ -668,6 +670,231 @@ def generate_catalogue(
     )  # fmt: skip
 
 
+# The projects city: transformation projects of its approved enterprises with its pooled
+# providers, each with investment lines (five on average), two milestones and work logs.
+PROJECTS_CITY, PROJECTS_NUMBER = "projects", 97
+PROJECT_STATUSES = (
+    ["planned"] * 3 + ["in_progress"] * 9 + ["completed"] * 3 + ["accepted"] * 4 + ["failed"]
+)  # 15/45/15/20/5 %
+INVESTMENT_CATEGORIES = (
+    ["software"] * 4
+    + ["cloud"] * 2
+    + ["data_devices"] * 2
+    + [
+        "consulting",
+        "other",
+    ]
+)  # 40/20/20/10/10 %
+DONE = ("completed", "accepted")
+PROJECT_WORDS = ["视觉质检", "设备联网", "APS 排产", "MES", "WMS 仓储", "能耗监测", "协同设计",
+                 "远程运维", "业财一体", "安全生产"]  # fmt: skip
+
+
+@dataclass
+class ProjectsCity:
+    """The projects city: its size, and who reads it (its administrator)."""
+
+    code: str
+    projects: int
+    lines: int
+    enterprises: int
+    providers: int
+    milestones: int
+    worklogs: int
+    seed: SeedResult
+
+
+def generate_projects(
+    *,
+    code: str = PROJECTS_CITY,
+    number: int = PROJECTS_NUMBER,
+    projects: int,
+    lines_per_project: int = 5,
+    seed: int = 2029,
+) -> ProjectsCity:
+    """One more city (division 44<number>00) with `projects` transformation projects.
+
+    10 districts, 5 sectors, one batch; an enterprise per two projects, each approved;
+    providers (one per 250 projects, at least 5) selected in one round; projects spread over
+    the statuses (15 % planned, 45 % in progress, 15 % completed, 20 % accepted, 5 % failed)
+    with contract amounts of 50,000 to 2,000,000 yuan; `lines_per_project` × `projects`
+    investment lines (0 to 2 × that many per project, 10 % `other`); two milestones per project
+    (a tenth of the running projects' overdue); work logs on most running projects (a fifth
+    logged nothing for 30 days). The city administrator `bench-<code>-city_admin`. All by
+    bulk_create (no history rows), in one transaction.
+    """
+    from datetime import timedelta
+
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.hashers import make_password
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from enterprises.models import (
+        Application,
+        Enterprise,
+        InvestmentLine,
+        Milestone,
+        Project,
+        WorkLog,
+    )
+    from pilot_portal.demo.services import demo_uscc
+    from pilot_portal.tenancy.models import Batch, District, Membership, Role, Sector
+    from providers.models import Provider, ProviderKind, ProviderSelection, SelectionRound
+
+    _check_bench_database(connection)
+    enterprises = max(1, projects // 2)
+    providers = max(5, projects // 250)
+    rng = random.Random(seed)
+    result = SeedResult()
+    started = time.perf_counter()
+    today = date.today()
+    insert = _inserter(result)
+
+    with transaction.atomic():
+        city = _guangdong_city(insert, code, number, enterprises_target=enterprises)
+        districts = insert(District, _districts(city, 10))
+        sectors = insert(Sector, _sectors(city, 5, offset=number))
+        batch = insert(Batch, _batches(city, 1))[0]
+        rows = insert(Enterprise, _enterprises(city, districts, sectors, enterprises, rng))
+        admin = insert(
+            get_user_model(),
+            [
+                get_user_model()(
+                    username=username(code, Role.CITY_ADMIN),
+                    password=make_password(BENCH_PASSWORD),
+                    first_name=f"{city.name}{Role.CITY_ADMIN.label}"[:150],
+                )
+            ],
+        )[0]
+        insert(Membership, [Membership(user=admin, role=Role.CITY_ADMIN, city=city)])
+        insert(
+            Application,
+            [
+                Application(city=city, enterprise=e, batch=batch, status="approved",
+                            created_by=admin)
+                for e in rows
+            ],
+        )  # fmt: skip
+        selection_round = insert(
+            SelectionRound,
+            [
+                SelectionRound(
+                    city=city, name="服务商遴选", opens=date(2025, 1, 1), closes=date(2025, 3, 31),
+                    criteria="技术能力 40，案例 30，服务 20，价格 10", created_by=admin,
+                )
+            ],
+        )[0]  # fmt: skip
+        kinds = list(ProviderKind.values)
+        provider_rows = insert(
+            Provider,
+            [
+                Provider(
+                    uscc=demo_uscc(city.division_code, PROVIDER_SERIAL + serial),
+                    name=f"{BRANDS[serial % len(BRANDS)]}{serial:03d}数字化服务有限公司",
+                    kind=kinds[serial % len(kinds)],
+                )
+                for serial in range(1, providers + 1)
+            ],
+        )
+        insert(
+            ProviderSelection,
+            [
+                ProviderSelection(
+                    city=city, provider=provider, round=selection_round, status="selected",
+                    statement="申请进入服务商库", applied_by=admin,
+                    publicity_start=date(2025, 4, 1), publicity_end=date(2025, 4, 7),
+                )
+                for provider in provider_rows
+            ],
+        )  # fmt: skip
+
+        scenarios = list(SCENARIO_WORDS)
+        project_rows = []
+        for serial in range(1, projects + 1):
+            status = rng.choice(PROJECT_STATUSES)
+            start = today + timedelta(
+                days=rng.randint(1, 60) if status == "planned" else -rng.randint(30, 600)
+            )
+            end = start + timedelta(days=rng.randint(90, 400))
+            word = rng.choice(PROJECT_WORDS)
+            project_rows.append(
+                Project(
+                    city=city, enterprise=rows[(serial - 1) % len(rows)],
+                    provider=rng.choice(provider_rows), title=f"{word}改造项目 {serial:05d}",
+                    scenarios=sorted(set(rng.sample(scenarios, rng.choice([1, 1, 2])))),
+                    contract_amount=Decimal(rng.randrange(5_000_000, 200_000_000)) / 100,
+                    planned_start=start, planned_end=end, status=status, created_by=admin,
+                )
+            )  # fmt: skip
+        insert(Project, project_rows)
+
+        lines = []
+        for project in project_rows:
+            for _ in range(rng.randint(0, 2 * lines_per_project)):
+                category = rng.choice(INVESTMENT_CATEGORIES)
+                lines.append(
+                    InvestmentLine(
+                        city=city, project=project, category=category,
+                        amount=Decimal(rng.randrange(100_000, 30_000_000)) / 100,
+                        description=f"{rng.choice(PROJECT_WORDS)}{category}",
+                        invoice_number=f"FP{rng.randrange(10**9):09d}", created_by=admin,
+                    )
+                )  # fmt: skip
+        # Exactly lines_per_project × projects lines: trim or top up the last projects.
+        target = lines_per_project * projects
+        del lines[target:]
+        while len(lines) < target:
+            project = project_rows[len(lines) % len(project_rows)]
+            lines.append(
+                InvestmentLine(
+                    city=city, project=project, category="software", amount=Decimal("1000.00"),
+                    description="软件许可", created_by=admin,
+                )
+            )  # fmt: skip
+        insert(InvestmentLine, lines)
+
+        now = timezone.now()
+        milestones, worklogs = [], []
+        for project in project_rows:
+            running, over = project.status == "in_progress", project.status in DONE
+            first = project.planned_start + timedelta(days=60)
+            if running and rng.random() < 0.2:  # overdue: due within the last 30 days
+                second = today - timedelta(days=rng.randint(1, 30))
+            elif running:
+                second = today + timedelta(days=rng.randint(1, 60))
+            else:
+                second = project.planned_start + timedelta(days=120)
+            for order, due in ((1, first), (2, second)):
+                done = over or (running and order == 1 and due < today)
+                milestones.append(
+                    Milestone(
+                        city=city, project=project, title=f"里程碑 {order}", due_date=due,
+                        done_at=now - timedelta(days=1) if done else None,
+                        done_by=admin if done else None,
+                    )
+                )  # fmt: skip
+            if project.status == "planned" or (running and rng.random() < 0.2):
+                continue  # nothing logged (a fifth of the running: none for 30 days)
+            latest = 0 if running else rng.randint(31, 200)
+            for back in range(rng.randint(1, 3)):
+                worklogs.append(
+                    WorkLog(
+                        city=city, project=project,
+                        date=today - timedelta(days=latest + rng.randint(0, 25) + 30 * back),
+                        hours=Decimal(rng.randint(2, 16)) / 2, description="现场实施与调试",
+                        created_by=admin,
+                    )
+                )  # fmt: skip
+        insert(Milestone, milestones)
+        insert(WorkLog, worklogs)
+    result.seconds = time.perf_counter() - started
+    return ProjectsCity(
+        code=code, projects=projects, lines=len(lines), enterprises=enterprises,
+        providers=providers, milestones=len(milestones), worklogs=len(worklogs), seed=result,
+    )  # fmt: skip
+
+
 def catalogue_credentials(city: str) -> dict[str, str]:
     """{"session", "token"} of the catalogue city's enterprise user."""
     from django.contrib.auth import get_user_model
@@ -734,6 +961,7 @@ def main(argv=None) -> None:
     parser.add_argument(
         "--catalogue", type=int, help="light solutions in the catalogue city; 0: none"
     )
+    parser.add_argument("--projects", type=int, help="projects in the projects city; 0: none")
     args = parser.parse_args(argv)
     quick = args.quick or os.environ.get("BENCH_QUICK") == "1"
     cities = args.cities or int(os.environ.get("BENCH_CITIES") or (10 if quick else 100))
@@ -755,6 +983,12 @@ def main(argv=None) -> None:
         args.catalogue
         if args.catalogue is not None
         else int(os.environ.get("BENCH_CATALOGUE") or (2000 if quick else 20_000))
+    )
+
+    projects = (
+        args.projects
+        if args.projects is not None
+        else int(os.environ.get("BENCH_PROJECTS") or (5000 if quick else 50_000))
     )
 
     import django
@@ -790,6 +1024,15 @@ def main(argv=None) -> None:
             f"{shop.ratings:,} ratings in {shop.seed.seconds:.1f} s"
         )
         for table, rows in shop.seed.rows.items():
+            result.rows[table] = result.rows.get(table, 0) + rows
+    if projects:
+        works = generate_projects(projects=projects)
+        print(
+            f"{PROJECTS_CITY}: {projects:,} projects, {works.lines:,} investment lines, "
+            f"{works.milestones:,} milestones, {works.worklogs:,} work logs in "
+            f"{works.seed.seconds:.1f} s"
+        )
+        for table, rows in works.seed.rows.items():
             result.rows[table] = result.rows.get(table, 0) + rows
     analyze()
     for table, rows in sorted(result.rows.items()):

@@ -50,6 +50,13 @@ CATALOGUE_PAGES = [
     ("api_products_by_rating", PRODUCTS + "?order=-rating", "cat_buyer", "token"),
     ("public_catalogue", "/public/{cat}/catalogue/?" + CATALOGUE_SEARCH, "anonymous", "none"),
 ]
+# The projects city ({prj}, its administrator `prj_admin`): the monitoring page and the
+# projects list through the API.
+# The list first: a slow page leaves requests queued at the server after its run.
+PROJECT_PAGES = [
+    ("api_projects", "/api/v1/cities/{prj}/projects/", "prj_admin", "token"),
+    ("project_monitoring", "/c/{prj}/projects/monitoring/", "prj_admin", "session"),
+]
 SECRETS = ("_session", "_token")  # credentials' keys whose values never reach the results
 
 
@@ -58,7 +65,7 @@ def page_path(template: str, credentials: dict) -> str:
 
     values = {
         name: credentials.get(name, "")
-        for name in ("city", "big", "district", "search", "cat", "scenario")
+        for name in ("city", "big", "district", "search", "cat", "scenario", "prj")
     }
     return template.format(q=quote(credentials.get("q", "")), **values)
 

@@ -15,9 +15,10 @@ big city), --applications (BENCH_APPLICATIONS, in the big city), --import-rows
 (BENCH_DURATION, seconds per endpoint), --connections (BENCH_CONNECTIONS), --workers
 (BENCH_WORKERS), --conn-max-age (BENCH_CONN_MAX_AGE), --quiet-wait (BENCH_QUIET_WAIT, the
 run's budget in seconds for waiting until other work leaves the CPUs idle), --catalogue
-(BENCH_CATALOGUE, light solutions in the catalogue city), --only catalogue (BENCH_ONLY: the
-catalogue city and its endpoints alone, into results/catalogue.json), --drop-db
-(BENCH_DROP_DB=1), --output.
+(BENCH_CATALOGUE, light solutions in the catalogue city), --projects (BENCH_PROJECTS,
+transformation projects in the projects city, five investment lines each), --only catalogue
+or --only projects (BENCH_ONLY: that city and its endpoints alone, into
+results/catalogue.json or results/projects.json), --drop-db (BENCH_DROP_DB=1), --output.
 """
 
 import argparse
@@ -35,12 +36,15 @@ from pathlib import Path
 
 from benchmarks import environment, importing, loadtest
 from benchmarks.environment import ROOT
-from benchmarks.generate import BIG_CITY, BIG_NUMBER, CATALOGUE_CITY
+from benchmarks.generate import BIG_CITY, BIG_NUMBER, CATALOGUE_CITY, PROJECTS_CITY
 
 RESULTS = Path(__file__).resolve().parent / "results"
 SMALL = {"cities": 3, "enterprises_per_city": 10}  # the scale query counts are compared with
 SMALL_BIG = {"enterprises": 200, "applications": 20}  # the big city at that scale
 SMALL_CATALOGUE = 200  # light solutions in the catalogue city at that scale
+SMALL_PROJECTS = 200  # projects in the projects city at that scale
+LINES_PER_PROJECT = 5  # investment lines per project (50,000 projects: 250,000 lines)
+ONLY = ("catalogue", "projects")
 SHAPE = {"districts_per_city": 10, "sectors_per_city": 5, "batches_per_city": 2}
 # Other work on this machine (another test suite, say) takes CPU from the server and the
 # load generator. Before each endpoint the run waits (within --quiet-wait, for the whole run)
@@ -65,6 +69,7 @@ class Config:
     applications: int
     import_rows: list[int]
     catalogue: int
+    projects: int
     only: str
     duration: int
     warmup: int
@@ -112,9 +117,12 @@ def config_load(argv=None) -> Config:
         "--catalogue", type=int, help="light solutions in the catalogue city (20,000)"
     )
     parser.add_argument(
+        "--projects", type=int, help="transformation projects in the projects city (50,000)"
+    )
+    parser.add_argument(
         "--only",
-        choices=["catalogue"],
-        help="only the catalogue city and its endpoints (and the trivial one); no imports",
+        choices=list(ONLY),
+        help="only that city and its endpoints (and the trivial one); no imports",
     )
     parser.add_argument("--duration", type=int, help="seconds of load per endpoint")
     parser.add_argument("--connections", type=int)
@@ -127,8 +135,8 @@ def config_load(argv=None) -> Config:
     quick = args.quick or os.environ.get("BENCH_QUICK", "") in {"1", "true", "yes"}
     connections = args.connections or _env_int("BENCH_CONNECTIONS", 16)
     only = args.only or os.environ.get("BENCH_ONLY", "").strip()
-    if only not in ("", "catalogue"):
-        raise SystemExit(f"--only catalogue, or nothing: {only!r}")
+    if only not in ("", *ONLY):
+        raise SystemExit(f"--only {' or --only '.join(ONLY)}, or nothing: {only!r}")
     default_output = "quick.json" if quick else "latest.json"
     if only:
         default_output = f"{only}-quick.json" if quick else f"{only}.json"
@@ -150,6 +158,7 @@ def config_load(argv=None) -> Config:
         if not only
         else [],
         catalogue=args.catalogue or _env_int("BENCH_CATALOGUE", 2000 if quick else 20_000),
+        projects=args.projects or _env_int("BENCH_PROJECTS", 5000 if quick else 50_000),
         only=only,
         duration=args.duration or _env_int("BENCH_DURATION", 3 if quick else 10),
         warmup=1 if quick else 2,
@@ -192,8 +201,16 @@ def main(argv=None) -> None:
         if not config.only
         else ""
     )
+    parts = [national] if national else []
+    if config.only in ("", "catalogue"):
+        parts.append(f"a catalogue of {config.catalogue:,} light solutions, ")
+    if config.only in ("", "projects"):
+        parts.append(
+            f"{config.projects:,} projects with {config.projects * LINES_PER_PROJECT:,} "
+            "investment lines, "
+        )
     _say(
-        f"{national}a catalogue of {config.catalogue:,} light solutions, "
+        f"{''.join(parts)}"
         f"{config.duration} s per endpoint, imports of "
         f"{', '.join(f'{n:,}' for n in config.import_rows) or 'none'} rows, "
         f"database {environment.BENCH_DB}"
@@ -227,27 +244,41 @@ def _run(config: Config) -> dict:
         collect_seconds = round(environment.manage("collectstatic", "--no-input", "-v0"), 1)
 
     national = not config.only
-    pages = (queries.PAGES if national else []) + queries.CATALOGUE_PAGES
-    # Query counts on a small data set, then on the full one: they must not differ.
-    _say(
-        (
-            f"query counts at {SMALL['cities']} × {SMALL['enterprises_per_city']} and a big "
-            f"city of {SMALL_BIG['enterprises']}, "
-            if national
-            else "query counts at "
-        )
-        + f"a catalogue of {SMALL_CATALOGUE}"
+    has_catalogue = config.only in ("", "catalogue")
+    has_projects = config.only in ("", "projects")
+    pages = (
+        (queries.PAGES if national else [])
+        + (queries.CATALOGUE_PAGES if has_catalogue else [])
+        + (queries.PROJECT_PAGES if has_projects else [])
     )
+    # Query counts on a small data set, then on the full one: they must not differ.
+    scales = []
+    if national:
+        scales.append(
+            f"{SMALL['cities']} × {SMALL['enterprises_per_city']} and a big city of "
+            f"{SMALL_BIG['enterprises']}"
+        )
+    if has_catalogue:
+        scales.append(f"a catalogue of {SMALL_CATALOGUE}")
+    if has_projects:
+        scales.append(f"{SMALL_PROJECTS} projects")
+    _say("query counts at " + ", ".join(scales))
     generate.reset()
-    small_big = city = seed = big = None
+    small_big = city = seed = big = small_catalogue = catalogue = None
+    small_works = works = None
     if national:
         generate.generate(**SMALL, **SHAPE)
         small_big = generate.generate_city(code=BIG_CITY, number=BIG_NUMBER, **SMALL_BIG, **SHAPE)
         city = generate.city_code(SMALL["cities"] // 2)
-    small_catalogue = generate.generate_catalogue(products=SMALL_CATALOGUE)
+    if has_catalogue:
+        small_catalogue = generate.generate_catalogue(products=SMALL_CATALOGUE)
+    if has_projects:
+        small_works = generate.generate_projects(
+            projects=SMALL_PROJECTS, lines_per_project=LINES_PER_PROJECT
+        )
     generate.analyze()
     small = queries.count_pages(
-        _credentials(city, small_big, small_catalogue), repeat=3, pages=pages
+        _credentials(city, small_big, small_catalogue, small_works), repeat=3, pages=pages
     )
 
     _say("seeding the full data set")
@@ -272,16 +303,30 @@ def _run(config: Config) -> dict:
             f"({big.seed.rows_per_second:,.0f} rows/s)"
         )
         city = generate.city_code(config.cities // 2)
-    catalogue = generate.generate_catalogue(products=config.catalogue)
-    _say(
-        f"seeded {CATALOGUE_CITY}: {catalogue.products:,} light solutions of "
-        f"{catalogue.providers:,} providers, {catalogue.ratings:,} ratings, "
-        f"{catalogue.seed.total_rows:,} rows in {catalogue.seed.seconds:.1f} s"
-    )
+    if has_catalogue:
+        catalogue = generate.generate_catalogue(products=config.catalogue)
+        _say(
+            f"seeded {CATALOGUE_CITY}: {catalogue.products:,} light solutions of "
+            f"{catalogue.providers:,} providers, {catalogue.ratings:,} ratings, "
+            f"{catalogue.seed.total_rows:,} rows in {catalogue.seed.seconds:.1f} s"
+        )
+    if has_projects:
+        works = generate.generate_projects(
+            projects=config.projects, lines_per_project=LINES_PER_PROJECT
+        )
+        _say(
+            f"seeded {PROJECTS_CITY}: {works.projects:,} projects, {works.lines:,} investment "
+            f"lines, {works.milestones:,} milestones, {works.worklogs:,} work logs, "
+            f"{works.seed.total_rows:,} rows in {works.seed.seconds:.1f} s"
+        )
     analyze_seconds = generate.analyze()
-    credentials = _credentials(city, big, catalogue)
+    credentials = _credentials(city, big, catalogue, works)
     full = queries.count_pages(credentials, repeat=3 if config.quick else 5, pages=pages)
-    expected = {**(_expected(big, credentials) if national else {}), **_catalogue_expected()}
+    expected = {
+        **(_expected(big, credentials) if national else {}),
+        **(_catalogue_expected() if has_catalogue else {}),
+        **({"projects": works.projects} if has_projects else {}),
+    }
 
     _close_connections()  # the server's workers open their own
     endpoints = _endpoints(credentials, pages)
@@ -325,8 +370,11 @@ def _run(config: Config) -> dict:
             "big_city_applications": config.applications,
             "import_rows": config.import_rows,
             "only": config.only or None,
-            "catalogue_city": CATALOGUE_CITY,
-            "catalogue_products": config.catalogue,
+            "catalogue_city": CATALOGUE_CITY if has_catalogue else None,
+            "catalogue_products": config.catalogue if has_catalogue else None,
+            "projects_city": PROJECTS_CITY if has_projects else None,
+            "projects": config.projects if has_projects else None,
+            "investment_lines_per_project": LINES_PER_PROJECT if has_projects else None,
             "duration_s": config.duration,
             "warmup_s": config.warmup,
             "connections": config.connections,
@@ -350,17 +398,8 @@ def _run(config: Config) -> dict:
         },
         "seed": None,
         "big_city": None,
-        "catalogue": {
-            "code": CATALOGUE_CITY,
-            "products": catalogue.products,
-            "providers": catalogue.providers,
-            "enterprises": catalogue.enterprises,
-            "ratings": catalogue.ratings,
-            "search": {"q": credentials["q"], "scenario": credentials["scenario"]},
-            "matches": {k: v for k, v in expected.items() if k.startswith("catalogue")},
-            "seed_seconds": round(catalogue.seed.seconds, 2),
-            "rows_by_table": dict(sorted(catalogue.seed.rows.items())),
-        },
+        "catalogue": None,
+        "projects": None,
         "imports": [asdict(run) for run in imports],
         "endpoints": [
             {
@@ -380,7 +419,8 @@ def _run(config: Config) -> dict:
             "small_scale": {
                 **(SMALL if national else {}),
                 "big_city": SMALL_BIG if national else None,
-                "catalogue_products": SMALL_CATALOGUE,
+                "catalogue_products": SMALL_CATALOGUE if has_catalogue else None,
+                "projects": SMALL_PROJECTS if has_projects else None,
             },
             "full_scale": {
                 **(
@@ -391,7 +431,8 @@ def _run(config: Config) -> dict:
                 "big_city": {"enterprises": config.big_city, "applications": config.applications}
                 if national
                 else None,
-                "catalogue_products": config.catalogue,
+                "catalogue_products": config.catalogue if has_catalogue else None,
+                "projects": config.projects if has_projects else None,
             },
             "pages": [
                 {
@@ -411,6 +452,30 @@ def _run(config: Config) -> dict:
             ],
         },
     }
+    if has_catalogue:
+        report["catalogue"] = {
+            "code": CATALOGUE_CITY,
+            "products": catalogue.products,
+            "providers": catalogue.providers,
+            "enterprises": catalogue.enterprises,
+            "ratings": catalogue.ratings,
+            "search": {"q": credentials["q"], "scenario": credentials["scenario"]},
+            "matches": {k: v for k, v in expected.items() if k.startswith("catalogue")},
+            "seed_seconds": round(catalogue.seed.seconds, 2),
+            "rows_by_table": dict(sorted(catalogue.seed.rows.items())),
+        }
+    if has_projects:
+        report["projects"] = {
+            "code": PROJECTS_CITY,
+            "projects": works.projects,
+            "investment_lines": works.lines,
+            "enterprises": works.enterprises,
+            "providers": works.providers,
+            "milestones": works.milestones,
+            "worklogs": works.worklogs,
+            "seed_seconds": round(works.seed.seconds, 2),
+            "rows_by_table": dict(sorted(works.seed.rows.items())),
+        }
     if national:
         report["seed"] = {
             "seconds": round(seed.seconds, 2),
@@ -467,18 +532,25 @@ def _grows(small_ms: float, full_ms: float) -> bool:
     return full_ms > max(3 * small_ms, small_ms + 50)
 
 
-def _credentials(city: str | None, big, catalogue) -> dict:
-    """Who the pages are requested as, the big city's district and search string, and the
-    catalogue city's buyer and query (no national city and big city with --only catalogue)."""
+def _credentials(city: str | None, big, catalogue, works=None) -> dict:
+    """Who the pages are requested as, the big city's district and search string, the
+    catalogue city's buyer and query, and the projects city's administrator (each only when
+    that city was seeded: --only leaves the others out)."""
     from benchmarks import generate
 
-    found = {
-        "cat": catalogue.code,
-        "q": generate.CATALOGUE_SEARCH,
-        "scenario": generate.CATALOGUE_SCENARIO,
-    }
-    buyer = generate.catalogue_credentials(catalogue.code)
-    found["cat_buyer_session"], found["cat_buyer_token"] = buyer["session"], buyer["token"]
+    found = {}
+    if catalogue is not None:
+        found = {
+            "cat": catalogue.code,
+            "q": generate.CATALOGUE_SEARCH,
+            "scenario": generate.CATALOGUE_SCENARIO,
+        }
+        buyer = generate.catalogue_credentials(catalogue.code)
+        found["cat_buyer_session"], found["cat_buyer_token"] = buyer["session"], buyer["token"]
+    if works is not None:
+        admin = generate.city_admin_credentials(works.code)
+        found["prj"] = works.code
+        found["prj_admin_session"], found["prj_admin_token"] = admin["session"], admin["token"]
     if big is None:
         return found
     admin = generate.city_admin_credentials(big.code)
@@ -554,10 +626,13 @@ def _endpoints(credentials: dict, pages: list) -> list:
 def _who(who: str) -> str:
     if who == "cat_buyer":
         return f"enterprise ({CATALOGUE_CITY})"
+    if who == "prj_admin":
+        return f"city_admin ({PROJECTS_CITY})"
     return f"city_admin ({BIG_CITY})" if who == "big_admin" else who
 
 
 CATALOGUE_ENDPOINTS = ("catalogue_", "api_products", "public_catalogue")
+PROJECT_ENDPOINTS = ("project_", "api_projects")
 
 
 def _rows_expected(name: str, expected: dict) -> int:
@@ -565,6 +640,8 @@ def _rows_expected(name: str, expected: dict) -> int:
     and the catalogue's: the buyer's search or whole catalogue, the public search."""
     if name.startswith("public_catalogue"):
         return expected["catalogue_public_search"]
+    if name.startswith(PROJECT_ENDPOINTS):
+        return expected["projects"]
     if name.startswith(CATALOGUE_ENDPOINTS):
         return expected["catalogue_search" if "search" in name else "catalogue_all"]
     if name.startswith(("application", "api_application")):
@@ -589,16 +666,18 @@ def _preflight(base_url: str, endpoint, config: Config, expected: dict) -> dict:
         problem = None if b"count-enterprises" in body else "no enterprise count on the page"
     elif name == "api_cities":
         page = json.loads(body)
-        cities = config.cities + 2  # and the big city and the catalogue city
+        cities = config.cities + 3  # and the big city, the catalogue city, the projects city
         if page["count"] != cities or len(page["results"]) != min(50, cities):
             problem = f"count {page['count']}, {len(page['results'])} results"
     elif name == "overview":
         listed = body.count(b"<tr>") - 1
-        problem = None if listed == config.cities + 2 else f"{listed} cities listed"
+        problem = None if listed == config.cities + 3 else f"{listed} cities listed"
     elif name == "api_sectors":
         if len(json.loads(body)) != SHAPE["sectors_per_city"]:
             problem = "wrong number of sectors"
-    elif name.startswith("api_"):  # a big-city list through the API
+    elif name == "project_monitoring":  # figures over every project, not a list of rows
+        problem = None if body.count(b"<table") else "no table on the monitoring page"
+    elif name.startswith("api_"):  # a big-city or projects list through the API
         page = json.loads(body)
         if page["count"] != rows or len(page["results"]) != min(50, rows):
             problem = f"count {page['count']}, {len(page['results'])} results; expected {rows}"
@@ -691,12 +770,25 @@ def _table(report: dict) -> str:
             f"filter district={big['district']}&size=above: {big['matches']['filtered']:,}, "
             f"search {big['search']}: {big['matches']['search']:,}",
         ]
-    matches = cat["matches"]
+    if cat is not None:
+        matches = cat["matches"]
+        lines.append(
+            f"Catalogue {cat['code']}: {cat['products']:,} light solutions of "
+            f"{cat['providers']:,} providers, {cat['ratings']:,} ratings (seeded in "
+            f"{cat['seed_seconds']:.1f} s); the buyer sees {matches['catalogue_all']:,}, "
+            f"q={cat['search']['q']}&scenario={cat['search']['scenario']} finds "
+            f"{matches['catalogue_search']:,}"
+        )
+    works = report.get("projects")
+    if works is not None:
+        lines.append(
+            f"Projects {works['code']}: {works['projects']:,} projects of "
+            f"{works['enterprises']:,} enterprises and {works['providers']:,} providers, "
+            f"{works['investment_lines']:,} investment lines, {works['milestones']:,} "
+            f"milestones, {works['worklogs']:,} work logs (seeded in "
+            f"{works['seed_seconds']:.1f} s)"
+        )
     lines += [
-        f"Catalogue {cat['code']}: {cat['products']:,} light solutions of {cat['providers']:,} "
-        f"providers, {cat['ratings']:,} ratings (seeded in {cat['seed_seconds']:.1f} s); the "
-        f"buyer sees {matches['catalogue_all']:,}, q={cat['search']['q']}&scenario="
-        f"{cat['search']['scenario']} finds {matches['catalogue_search']:,}",
         f"Load: gunicorn {p['gunicorn_workers']} sync workers, DEBUG=false; wrk "
         f"{p['connections']} connections, {p['duration_s']} s each, from this machine",
         "",
@@ -712,17 +804,22 @@ def _table(report: dict) -> str:
         )
     q = report["queries"]
     small, full = q["small_scale"], q["full_scale"]
-    scales = (
-        f"{small['cities']}×{small['enterprises_per_city']} and a big city of "
-        f"{small['big_city']['enterprises']:,} vs {full['cities']}×"
-        f"{full['enterprises_per_city']} and {full['big_city']['enterprises']:,}; "
-        if small.get("big_city")
-        else ""
-    )
+    scales = []
+    if small.get("big_city"):
+        scales.append(
+            f"{small['cities']}×{small['enterprises_per_city']} and a big city of "
+            f"{small['big_city']['enterprises']:,} vs {full['cities']}×"
+            f"{full['enterprises_per_city']} and {full['big_city']['enterprises']:,}"
+        )
+    if small.get("catalogue_products"):
+        scales.append(
+            f"catalogue of {small['catalogue_products']:,} vs {full['catalogue_products']:,}"
+        )
+    if small.get("projects"):
+        scales.append(f"{small['projects']:,} projects vs {full['projects']:,}")
     lines += [
         "",
-        f"SQL queries per request (in-process, test client): {scales}catalogue of "
-        f"{small['catalogue_products']:,} vs {full['catalogue_products']:,}",
+        f"SQL queries per request (in-process, test client): {'; '.join(scales)}",
         f"{'page':<26}{'small':>7}{'full':>7}{'constant':>10}{'ms small':>10}{'ms full':>10}"
         f"{'time':>8}",
     ]

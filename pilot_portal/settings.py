@@ -109,6 +109,10 @@ DATABASES = {
 # Persistent connections: a new PostgreSQL backend per request costs more than the request.
 DATABASES["default"]["CONN_MAX_AGE"] = read_env(env.int, "CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # PostgreSQL's JIT spent ~0.8 s compiling the monitoring page's query at 50,000 projects
+    # for a query that runs in 0.13 s: short web queries never win it back.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = read_env(env.str, "REDIS_URL", default="")

@@ -34,6 +34,8 @@ from providers.models import (
     SelectionStatus,
 )
 
+DONE_PROJECTS = ("completed", "accepted")  # enterprises.ProjectStatus, read by value
+
 
 def _ratings(city_id):
     # Ratings are written by the enterprises app (downstream of this one); reading them by
@@ -66,6 +68,22 @@ def rating_count(city_id):
     )
 
 
+def completed_projects(city_id):
+    """A subquery: the provider's projects in the city that were completed or accepted."""
+    # Projects belong to the enterprises app (downstream): read by name, as ratings are.
+    project = apps.get_model("enterprises", "Project")
+    done = project.objects.filter(
+        city_id=city_id, provider_id=OuterRef("provider_id"), status__in=DONE_PROJECTS
+    )
+    return Coalesce(
+        Subquery(
+            done.values("provider_id").annotate(n=Count("pk")).values("n")[:1],
+            output_field=IntegerField(),
+        ),
+        Value(0),
+    )
+
+
 def _score_figures(city_id):
     scores = ExpertScore.objects.filter(selection_id=OuterRef("pk")).values("selection_id")
     return {
@@ -91,6 +109,7 @@ def selection_list(*, city: City, user, status: str = "", round_id=None, q: str 
             **_score_figures(city.pk),
             rating=rating_average(city.pk),
             ratings=rating_count(city.pk),
+            completed_projects=completed_projects(city.pk),
         )
         .distinct()
     )
@@ -104,13 +123,18 @@ def selection_list(*, city: City, user, status: str = "", round_id=None, q: str 
 
 
 def pool(city: City):
-    """The city's pool as everyone sees it: selected providers with their ratings."""
+    """The city's pool as everyone sees it: selected providers with their ratings and the
+    number of their completed (or accepted) projects in the city."""
     return (
         ProviderSelection.objects.for_city(city)
         .filter(status=SelectionStatus.SELECTED)
         .select_related("provider")
         .prefetch_related("sectors")
-        .annotate(rating=rating_average(city.pk), ratings=rating_count(city.pk))
+        .annotate(
+            rating=rating_average(city.pk),
+            ratings=rating_count(city.pk),
+            completed_projects=completed_projects(city.pk),
+        )
         .order_by("provider__name", "pk")
     )
 
@@ -144,6 +168,7 @@ def selection_detail(*, city: City, user, pk: int) -> ProviderSelection:
             **_score_figures(city.pk),
             rating=rating_average(city.pk),
             ratings=rating_count(city.pk),
+            completed_projects=completed_projects(city.pk),
         )
         .distinct()
         .get(pk=pk)

@@ -7,6 +7,7 @@ from django.db.models import BooleanField, Count, Exists, F, OuterRef, Value
 
 from enterprises.matching import rules
 from enterprises.models import Demand, Enterprise, ProviderRating, Shortlist
+from enterprises.projects.models import Project, ProjectStatus
 from pilot_portal.tenancy.models import City
 from providers.models import Product, ProductStatus, Provider, Scenario
 from providers.selectors import pooled
@@ -84,13 +85,13 @@ def ratings(enterprise: Enterprise):
 
 
 def rateable_providers(enterprise: Enterprise):
-    """Providers the enterprise may rate now: it shortlisted one of their solutions and has
-    not rated them yet. (With transformation projects: a project with them was accepted.)"""
-    shortlisted = Shortlist.objects.filter(
-        enterprise=enterprise, product__provider_id=OuterRef("pk")
+    """Providers the enterprise may rate now: a project of its with them was accepted and it
+    has not rated them yet (as `services.rating_create` checks)."""
+    accepted = Project.objects.filter(
+        enterprise=enterprise, provider_id=OuterRef("pk"), status=ProjectStatus.ACCEPTED
     )
     rated = ProviderRating.objects.filter(enterprise=enterprise, provider_id=OuterRef("pk"))
-    return Provider.objects.filter(Exists(shortlisted), ~Exists(rated)).order_by("name", "pk")
+    return Provider.objects.filter(Exists(accepted), ~Exists(rated)).order_by("name", "pk")
 
 
 @dataclass(frozen=True)

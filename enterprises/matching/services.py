@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 
 from enterprises.matching import selectors
 from enterprises.models import Demand, Enterprise, ProviderRating, Shortlist
+from enterprises.projects.models import Project, ProjectStatus
 from pilot_portal.audit.services import audit_record, with_actor
 from pilot_portal.errors import Conflict, InvalidInput, NotAllowed
 from pilot_portal.tenancy import policy
@@ -100,7 +101,7 @@ def shortlist_remove(*, enterprise: Enterprise, actor, product: Product) -> None
 def rating_create(
     *, enterprise: Enterprise, actor, provider: Provider, score, comment: str = ""
 ) -> ProviderRating:
-    """The enterprise rates a provider that served it, once."""
+    """The enterprise rates a provider that served it (an accepted project together), once."""
     _check_own(enterprise, actor, "rating.create")
     try:
         value = int(score)
@@ -108,13 +109,15 @@ def rating_create(
         value = None
     if value is None or str(value) != str(score).strip() or not 1 <= value <= 5:
         raise InvalidInput("评分须为 1 至 5 的整数 / the score must be 1 to 5", field="score")
-    # For now the gate is "shortlisted one of this provider's solutions". When transformation
-    # projects exist (next issue) it becomes "a project with this provider was accepted".
-    served = Shortlist.objects.filter(enterprise=enterprise, product__provider=provider)
+    # Only after working together: a project of this enterprise with this provider was
+    # accepted (completed is not enough: acceptance is the city's verdict on the work).
+    served = Project.objects.filter(
+        enterprise=enterprise, provider=provider, status=ProjectStatus.ACCEPTED
+    )
     if not served.exists():
         raise Conflict(
-            f"只能评价为本企业服务过的服务商：请先将{provider.name}的方案加入候选 / "
-            "you may rate only a provider whose solution you shortlisted",
+            f"只能评价与本企业有已验收项目的服务商：与{provider.name}的项目验收后方可评价 / "
+            "you may rate a provider only once a project of yours with it has been accepted",
             status="not_served",
         )
     already = Conflict(

@@ -8,9 +8,11 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import translation
 
 from enterprises.models import Enterprise
+from pilot_portal.audit.services import with_actor
 from pilot_portal.identifiers import check_character
 from pilot_portal.tenancy.models import CITY_ROLES, City, Membership, Province, Role
 from pilot_portal.tenancy.seed import city_load_from_seed, load_seed_file
@@ -294,14 +296,12 @@ UNLIST_REASON = (
     "价格说明与合同报价不一致，请更正后重新提交 / the stated price does not match the "
     "contract; correct it and submit again"
 )
-# Ratings of the pooled providers by the city's demo enterprises (serial 2…): the demo
-# enterprise itself (serial 1) has not rated anyone, so its user can try.
+# Ratings of the pooled providers: (provider: 0 the demo provider, else its DEMO_APPLICANTS
+# serial; the rating enterprise's DEMO_ENTERPRISES serial, score, comment). An enterprise rates
+# a provider only after a project with it was accepted: each has one in DEMO_PROJECTS.
 DEMO_RATINGS = [
-    (0, 2, 5, "排产云上线快，插单响应明显改善。"),
-    (0, 3, 4, "质检一体机效果好，驻场工程师响应及时。"),
-    (0, 4, 4, "设备看板实用，个别报表需要定制。"),
-    (91, 2, 4, "协同设计平台减少了图纸版本混乱。"),
-    (91, 5, 3, "远程运维还在磨合，备件预测不够准。"),
+    (0, 6, 5, "排产云上线快，插单响应明显改善，驻场工程师响应及时。"),
+    (91, 8, 4, "协同设计平台减少了图纸版本混乱，远程运维还在磨合。"),
 ]
 DEMO_DEMANDS = [
     ("quality", "外观缺陷靠人工目检，漏检导致客户投诉，希望用机器视觉替代。"),
@@ -368,6 +368,7 @@ def _demo_selection(city: City, system) -> None:
         _demo_apply(city, provider, None, selection_round, chosen, status, (admin, expert))
 
     _demo_products(city, providers, staff, admin, system, sectors)
+    _demo_projects(city, providers, staff, admin)
     _demo_ratings(city, providers, system)
     _demo_demands(city)
 
@@ -473,17 +474,193 @@ def _demo_products(city, providers, staff, admin, system, sectors) -> None:
             product.sectors.set(city.sectors.filter(code__in=codes))
 
 
-def _demo_ratings(city, providers, system) -> None:
-    from enterprises.models import ProviderRating
+def _demo_enterprise(city: City, serial: int) -> Enterprise:
+    """The city's demo enterprise of DEMO_ENTERPRISES serial `serial` (1-based)."""
+    suffix = DEMO_ENTERPRISES[serial - 1][0]
+    return city.enterprises.get(name=f"{city.name.removesuffix('市')}{suffix}")
 
-    enterprises = list(city.enterprises.order_by("uscc"))
+
+def _demo_ratings(city, providers, system) -> None:
+    from enterprises.models import Project, ProviderRating
+    from enterprises.projects.models import ProjectStatus
+
     for owner, serial, score, comment in DEMO_RATINGS:
         ProviderRating.objects.get_or_create(
-            enterprise=enterprises[serial - 1],
+            enterprise=_demo_enterprise(city, serial),
             provider=providers[owner],
             defaults={"city": city, "score": score, "comment": comment, "rated_by": system},
         )
+    # Demo ratings from before projects existed that no accepted project justifies: dropped.
+    accepted = Project.objects.filter(
+        enterprise_id=OuterRef("enterprise_id"),
+        provider_id=OuterRef("provider_id"),
+        status=ProjectStatus.ACCEPTED,
+    )
+    ProviderRating.objects.filter(city=city, rated_by=system).exclude(Exists(accepted)).delete()
     provider_ratings_refresh(city_id=city.pk, provider_ids=[p.pk for p in providers.values()])
+
+
+# -- projects ----------------------------------------------------------------------------
+
+# Demo enterprises (serials) approved in the city's first batch, so they carry out projects.
+# The demo enterprise itself (serial 1) and its neighbours (2–4) are still applying to the
+# open demo batch; a project needs an approved application.
+APPROVED_SERIALS = (5, 6, 7, 8)
+TINY_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+# (key, provider: 0 the demo provider, else its DEMO_APPLICANTS serial; enterprise serial,
+# title, scenarios, contract amount, planned start and end (days from today), the status it
+# is taken to, milestones (title, due in days, done days ago or None), investment lines
+# (category, amount, description, invoice number), work logs (days ago, hours, what)).
+DEMO_PROJECTS = [
+    ("main", 0, 5, "视觉质检与设备联网改造", ["quality", "equipment"], "480000.00", -60, 120,
+     "in_progress",
+     [("设备联网与 OEE 看板上线", -15, 14), ("视觉质检产线验收测试", 10, None)],
+     [("software", "180000.00", "AI 视觉质检软件许可（两条产线）", "FP2025000101"),
+      ("cloud", "36000.00", "OEE 看板云服务一年", "FP2025000102"),
+      ("data_devices", "120000.00", "工业网关 6 台、数据采集终端 40 套", "FP2025000103"),
+      ("consulting", "40000.00", "数字化诊断与实施方案咨询", "FP2025000104"),
+      ("other", "15000.00", "差旅与会务费（不计入补贴）", "")],
+     [(40, "6.00", "现场调研：梳理两条产线的质检工序与设备清单。"),
+      (20, "8.00", "安装工业网关并接入 PLC，调通 OEE 数据采集。"),
+      (3, "4.50", "质检模型调优：新增划痕、压伤两类缺陷样本。")]),
+    ("exemplary", 0, 6, "智能排产与仓储数字化改造", ["scheduling", "warehouse"], "260000.00",
+     -300, -90, "accepted",
+     [("APS 排产上线", -200, 205), ("WMS 仓储上线", -120, 125)],
+     [("software", "150000.00", "APS 排产与 WMS 软件许可", "FP2024000201"),
+      ("cloud", "29800.00", "排产云订阅一年", "FP2024000202"),
+      ("consulting", "60000.00", "计划与仓储流程再造咨询", "FP2024000203"),
+      ("other", "8000.00", "培训场地租用（不计入补贴）", "")],
+     [(280, "8.00", "订单与产能数据梳理，确定排产规则。"),
+      (210, "7.00", "APS 上线切换，计划员培训。"),
+      (130, "6.00", "WMS 库位编码与扫码出入库上线。")]),
+    ("completed", 0, 7, "能耗在线监测改造", ["energy"], "90000.00", -200, -20, "completed",
+     [("分项计量表安装", -60, 62)],
+     [("software", "38000.00", "能耗监测系统许可", "FP2025000301"),
+      ("data_devices", "30000.00", "智能电表与采集器", "FP2025000302"),
+      ("other", "2000.00", "辅材（不计入补贴）", "")],
+     [(150, "5.00", "能源计量点位勘察。"), (60, "8.00", "电表与采集器安装调试。")]),
+    ("chain-design", 91, 8, "协同设计平台接入（链主配套）", ["product_design"], "48000.00",
+     -240, -60, "accepted",
+     [("设计协同平台开通", -150, 150)],
+     [("software", "36000.00", "云端协同设计平台订阅", "FP2024000401"),
+      ("consulting", "12000.00", "图纸版本管理规范咨询", "FP2024000402")],
+     []),
+    ("chain-service", 91, 5, "设备远程运维接入（链主配套）", ["after_sales"], "52000.00",
+     -45, 90, "in_progress",
+     [("远程运维平台接入", 30, None)],
+     [("cloud", "52000.00", "设备远程运维服务一年", "FP2025000501")],
+     []),
+]  # fmt: skip
+EXEMPLARY_RESULTS = (
+    "交期准确率由 72% 提升到 95%，库存周转天数减少 18 天，插单后重排由半天缩短到 10 分钟；"
+    "同行企业可按“排产云 + 扫码仓储”的路径看样学样。"
+)
+CHAIN_TITLE = "工业互联网平台链式转型（演示）"
+CHAIN_DESCRIPTION = (
+    "链主服务商带动配套企业接入协同设计与远程运维平台，设计变更与设备状态在链上同步。"
+)
+
+
+def _demo_approved(city: City, admin) -> None:
+    """Approved applications (in the first batch) of the enterprises that carry out projects."""
+    from enterprises.models import Application, ApplicationStatus
+    from pilot_portal.tenancy.models import Batch
+
+    batch = Batch.objects.filter(city=city).order_by("opens", "pk").first()
+    for serial in APPROVED_SERIALS:
+        Application.objects.get_or_create(
+            enterprise=_demo_enterprise(city, serial),
+            batch=batch,
+            defaults={
+                "city": city, "status": ApplicationStatus.APPROVED, "created_by": admin,
+                "declares_not_central_little_giant": True, "declares_not_in_2022_pilot": True,
+            },
+        )  # fmt: skip
+
+
+def _demo_projects(city, providers, staff, admin) -> None:
+    """Projects at each stage through the services; a chain case groups the chain leader's."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from enterprises.models import ChainCase, Project
+    from enterprises.projects import services as projects
+    from pilot_portal.documents.services import document_create
+
+    _demo_approved(city, admin)
+    today, now = timezone.localdate(), timezone.now()
+    made = {}
+    for key, owner, serial, title, scenarios, amount, start, end, status, *rest in DEMO_PROJECTS:
+        milestones, lines, worklogs = rest
+        provider, enterprise = providers[owner], _demo_enterprise(city, serial)
+        project = Project.objects.filter(enterprise=enterprise, provider=provider, title=title)
+        made[key] = project.first()
+        if made[key] is not None:
+            continue
+        offered = provider.products.filter(city=city, scenario__in=scenarios, status="listed")
+        project = projects.project_create(
+            enterprise=enterprise, actor=admin,
+            data={
+                "provider": provider.pk, "title": title, "scenarios": scenarios,
+                "products": list(offered.values_list("pk", flat=True)), "contract_amount": amount,
+                "planned_start": today + timedelta(days=start),
+                "planned_end": today + timedelta(days=end),
+                "milestones": [
+                    {"title": name, "due_date": today + timedelta(days=due)}
+                    for name, due, _done in milestones
+                ],
+            },
+        )  # fmt: skip
+        projects.project_transition(project=project, actor=admin, action="start", comment="演示")
+        # Done milestones, dated back; the running project's carries its evidence (older ones
+        # were entered on paper: few stored files keep the demo's documents to a handful).
+        done_by = staff if owner == 0 else admin
+        for milestone, (name, _due, done) in zip(
+            project.milestones.order_by("due_date", "pk"), milestones, strict=True
+        ):
+            if done is None:
+                continue
+            if key == "main":
+                milestone.evidence = document_create(
+                    city=city, name=f"{name}-验收单.pdf", content=TINY_PDF,
+                    content_type="application/pdf", actor=done_by, purpose=projects.PURPOSE,
+                )  # fmt: skip
+            milestone.done_at, milestone.done_by = now - timedelta(days=done), done_by
+            with_actor(milestone, done_by).save()
+        for category, value, description, invoice in lines:
+            projects.investment_add(
+                project=project, actor=staff if category == "data_devices" else admin,
+                data={"category": category, "amount": value, "description": description,
+                      "invoice_number": invoice, "invoice_issuer": provider.name if invoice
+                      else ""},
+            )  # fmt: skip
+        for days_ago, hours, what in worklogs:
+            projects.worklog_add(
+                project=project, actor=staff,
+                data={"date": today - timedelta(days=days_ago), "hours": hours,
+                      "description": what},
+            )  # fmt: skip
+        for action in {"completed": ["complete"], "accepted": ["complete", "accept"]}.get(
+            status, []
+        ):
+            project = projects.project_transition(
+                project=project, actor=admin, action=action, comment="演示数据 / demo"
+            )
+        if key == "exemplary":
+            Project.objects.filter(pk=project.pk).update(
+                exemplary=True, exemplary_results=EXEMPLARY_RESULTS
+            )
+        made[key] = project
+
+    case = ChainCase.objects.filter(city=city, title=CHAIN_TITLE).first()
+    if case is None:
+        case = ChainCase(
+            city=city, title=CHAIN_TITLE, description=CHAIN_DESCRIPTION,
+            leader_provider=providers[91], created_by=admin,
+        )  # fmt: skip
+        with_actor(case, admin).save()
+        case.projects.set([made["chain-design"], made["chain-service"]])
 
 
 def _demo_demands(city) -> None:

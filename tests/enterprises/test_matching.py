@@ -1,14 +1,16 @@
 """Supply–demand matching: demand, proposals in their exact order, shortlist, ratings, and the
 city's demand-versus-supply overview; through services, the API and the pages."""
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from enterprises.matching import rules, selectors, services
 from enterprises.matching.rules import Candidate
-from enterprises.models import Demand, ProviderRating, Shortlist
+from enterprises.models import Demand, Project, ProviderRating, Shortlist
 from pilot_portal.audit.models import AuditEntry
 from pilot_portal.errors import Conflict, InvalidInput, NotAllowed
 from providers.catalogue import provider_ratings_refresh
@@ -331,20 +333,51 @@ def test_only_the_enterprise_s_own_users_shortlist(world):
 # -- ratings ----------------------------------------------------------------------------------
 
 
-def test_an_enterprise_may_not_rate_a_provider_it_did_not_shortlist(world):
+def project_with(world, provider, status="accepted"):
+    """A transformation project of Alice's enterprise with `provider`, at `status`."""
+    return Project.objects.create(
+        city=world["city"], enterprise=world["enterprise"], provider=provider, title="视觉质检",
+        contract_amount=Decimal("100000.00"), planned_start=date(2025, 1, 1),
+        planned_end=date(2025, 6, 30), status=status, created_by=world["admin"],
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("status", [None, "planned", "in_progress", "completed", "failed"])
+def test_an_enterprise_may_not_rate_a_provider_without_an_accepted_project(world, status):
+    # Shortlisting one of its solutions is not enough any more; nor is a project not accepted.
+    services.shortlist_add(
+        enterprise=world["enterprise"], actor=world["alice"], product=world["products"][1]
+    )
+    if status:
+        project_with(world, world["p45"], status)
+
     response = api_as(world["alice"]).post(
         url(world, "ratings/"), {"provider": world["p45"].pk, "score": 5}
     )
 
     assert response.status_code == 409
-    assert "shortlisted" in response.json()["detail"]
+    assert "accepted" in response.json()["detail"]
     assert not ProviderRating.objects.filter(enterprise=world["enterprise"]).exists()
 
 
-def test_an_enterprise_rates_a_shortlisted_provider_once_and_it_is_audited(world):
-    services.shortlist_add(
-        enterprise=world["enterprise"], actor=world["alice"], product=world["products"][1]
-    )
+def test_an_accepted_project_with_another_provider_does_not_count(world):
+    project_with(world, world["suspended"])
+    other = EnterpriseFactory(city=world["city"])
+    Project.objects.create(
+        city=world["city"], enterprise=other, provider=world["p45"], title="别人的项目",
+        contract_amount=Decimal("1.00"), planned_start=date(2025, 1, 1),
+        planned_end=date(2025, 1, 1), status="accepted", created_by=world["admin"],
+    )  # fmt: skip
+
+    with pytest.raises(Conflict) as refused:
+        services.rating_create(
+            enterprise=world["enterprise"], actor=world["alice"], provider=world["p45"], score=4
+        )
+    assert refused.value.extra["status"] == "not_served"
+
+
+def test_an_enterprise_rates_a_provider_of_an_accepted_project_once_and_it_is_audited(world):
+    project_with(world, world["p45"])
     client = api_as(world["alice"])
 
     response = client.post(
@@ -355,17 +388,30 @@ def test_an_enterprise_rates_a_shortlisted_provider_once_and_it_is_audited(world
     assert response.status_code == 201
     assert response.json()["score"] == 2
     assert again.status_code == 409
+    assert "already rated" in again.json()["detail"]
     assert ProviderRating.objects.filter(enterprise=world["enterprise"]).count() == 1
     entry = AuditEntry.objects.filter(action="provider.rate").get()
     assert entry.actor_username == world["alice"].username
     assert [r["score"] for r in client.get(url(world, "ratings/")).json()] == [2]
 
 
+def test_two_accepted_projects_still_mean_one_rating(world):
+    project_with(world, world["p45"])
+    project_with(world, world["p45"])
+    services.rating_create(
+        enterprise=world["enterprise"], actor=world["alice"], provider=world["p45"], score=4
+    )
+
+    with pytest.raises(Conflict) as refused:
+        services.rating_create(
+            enterprise=world["enterprise"], actor=world["alice"], provider=world["p45"], score=5
+        )
+    assert refused.value.extra["status"] == "already_rated"
+
+
 @pytest.mark.parametrize("score", [0, 6, "abc"])
 def test_a_score_outside_1_to_5_is_a_400(world, score):
-    services.shortlist_add(
-        enterprise=world["enterprise"], actor=world["alice"], product=world["products"][1]
-    )
+    project_with(world, world["p45"])
 
     response = api_as(world["alice"]).post(
         url(world, "ratings/"), {"provider": world["p45"].pk, "score": score}
@@ -376,19 +422,23 @@ def test_a_score_outside_1_to_5_is_a_400(world, score):
 
 
 def test_the_service_refuses_a_score_outside_1_to_5(world):
-    services.shortlist_add(
-        enterprise=world["enterprise"], actor=world["alice"], product=world["products"][1]
-    )
+    project_with(world, world["p45"])
     with pytest.raises(InvalidInput):
         services.rating_create(
             enterprise=world["enterprise"], actor=world["alice"], provider=world["p45"], score=7
         )
 
 
+def test_only_the_enterprise_s_own_users_rate(world):
+    project_with(world, world["p45"])
+    with pytest.raises(NotAllowed):
+        services.rating_create(
+            enterprise=world["enterprise"], actor=world["admin"], provider=world["p45"], score=4
+        )
+
+
 def test_the_rating_changes_the_provider_s_average_in_the_proposals(world):
-    services.shortlist_add(
-        enterprise=world["enterprise"], actor=world["alice"], product=world["products"][1]
-    )
+    project_with(world, world["p45"])
     services.rating_create(
         enterprise=world["enterprise"], actor=world["alice"], provider=world["p45"], score=3
     )
@@ -405,6 +455,7 @@ def test_the_page_saves_demand_shortlists_and_rates(world, client):
     client.force_login(world["alice"])
     base = f"/c/{world['city'].code}/matching/"
     product = world["products"][9]
+    project_with(world, product.provider)
 
     r1 = client.post(base + "demands/", {"scenarios": ["quality"], "note": ""})
     r2 = client.post(base + "shortlist/", {"product": product.pk})
@@ -416,6 +467,19 @@ def test_the_page_saves_demand_shortlists_and_rates(world, client):
     ) == {"quality"}
     assert Shortlist.objects.get().product == product
     assert ProviderRating.objects.get(enterprise=world["enterprise"]).score == 4
+
+
+def test_the_page_says_when_a_provider_can_be_rated(world, client):
+    client.force_login(world["alice"])
+
+    page = client.get(f"/c/{world['city'].code}/matching/").content.decode()
+
+    with translation.override("zh-hans"):  # the page's language
+        shown = translation.gettext(
+            "You can rate a provider once a transformation project of yours with it has been "
+            "accepted (once per provider)."
+        )
+    assert shown in page
 
 
 def test_the_page_explains_why_a_solution_cannot_be_shortlisted(world, client):

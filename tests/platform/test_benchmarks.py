@@ -62,3 +62,34 @@ def test_catalogue_paths_carry_the_search_quoted():
         "/api/v1/cities/catalogue/products/?q=%E8%A7%86%E8%A7%89&scenario=quality"
     )
     assert paths["public_catalogue"].startswith("/public/catalogue/catalogue/?q=")
+
+
+def test_only_the_projects_city_runs_alone_into_its_own_file(monkeypatch):
+    from benchmarks.run import RESULTS, config_load
+
+    for name in ("BENCH_ONLY", "BENCH_PROJECTS"):
+        monkeypatch.delenv(name, raising=False)
+
+    config = config_load(["--only", "projects"])
+
+    assert (config.only, config.projects, config.import_rows) == ("projects", 50_000, [])
+    assert config.output == RESULTS / "projects.json"
+    assert config_load(["--quick", "--only", "projects"]).projects == 5000
+    assert config_load(["--only", "projects", "--projects", "300"]).projects == 300
+
+
+def test_the_projects_pages_are_the_monitoring_page_and_the_api_list():
+    from benchmarks.queries import PROJECT_PAGES, page_path
+
+    paths = [page_path(template, {"prj": "projects"}) for _n, template, _w, _a in PROJECT_PAGES]
+
+    assert paths == ["/api/v1/cities/projects/projects/", "/c/projects/projects/monitoring/"]
+
+
+def test_projects_endpoints_expect_every_project_of_the_city():
+    from benchmarks.run import _rows_expected
+
+    expected = {"projects": 50_000, "enterprises": 1}
+
+    assert _rows_expected("api_projects", expected) == 50_000
+    assert _rows_expected("project_monitoring", expected) == 50_000

@@ -18,7 +18,18 @@ SEED = json.loads((Path(settings.SEED_DATA_DIR) / "seed-cities.json").read_text(
 
 
 def table_counts():
-    from enterprises.models import Demand, ProviderRating
+    from enterprises.models import (
+        Application,
+        ChainCase,
+        Demand,
+        InvestmentLine,
+        Milestone,
+        Project,
+        ProjectStep,
+        ProviderRating,
+        WorkLog,
+    )
+    from pilot_portal.documents.models import Document
     from providers.models import (
         ExpertScore,
         Product,
@@ -33,9 +44,10 @@ def table_counts():
     models = [
         City, District, Sector, Batch, Membership, Enterprise, get_user_model(), AuditEntry,
         Provider, ProviderCase, SelectionRound, ProviderSelection, SelectionStep, ExpertScore,
-        ProviderEvaluation, Product, ProviderRating, Demand,
+        ProviderEvaluation, Product, ProviderRating, Demand, Application, Project, ProjectStep,
+        InvestmentLine, Milestone, WorkLog, ChainCase, ChainCase.projects.through, Document,
     ]  # fmt: skip
-    return {model.__name__: model.objects.count() for model in models}
+    return {model._meta.db_table: model.objects.count() for model in models}
 
 
 def test_running_it_again_changes_nothing(demo, capsys):
@@ -161,3 +173,83 @@ def test_demo_provider_credit_codes_are_valid(demo):
 
     for provider in Provider.objects.all():
         parse_uscc(provider.uscc)
+
+
+# -- projects ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("code", ["shenyang", "xiamen", "xinxiang"])
+def test_the_city_s_provider_runs_a_project_with_milestones_lines_and_work_logs(demo, code):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from enterprises.models import Project
+    from enterprises.projects.rules import investment_totals
+    from pilot_portal.tenancy import policy
+
+    city = City.objects.get(code=code)
+    staff = get_user_model().objects.get(username=f"{code}-provider")
+    provider = Membership.objects.get(user=staff).provider
+    project = Project.objects.get(city=city, provider=provider, status="in_progress")
+
+    assert project.enterprise.applications.filter(status="approved").exists()
+    assert Project.objects.filter(policy.project_scope(staff, city), pk=project.pk).exists()
+    done, due = project.milestones.order_by("due_date")
+    assert done.done_at is not None and done.done_by == staff
+    assert done.evidence.content_type == "application/pdf" and done.evidence.size > 0
+    assert due.done_at is None and due.due_date == timezone.localdate() + timedelta(days=10)
+    categories = set(project.investments.values_list("category", flat=True))
+    assert {"software", "cloud", "data_devices", "consulting", "other"} <= categories
+    totals = investment_totals(project.investments.values_list("category", "amount"))
+    assert totals.eligible == totals.total - totals.by_category["other"] > 0
+    assert project.worklogs.count() >= 3
+    assert project.worklogs.filter(created_by=staff).count() == project.worklogs.count()
+    assert project.steps.get().action == "start"
+
+
+@pytest.mark.parametrize("code", ["shenyang", "xiamen", "xinxiang"])
+def test_an_exemplary_accepted_project_a_completed_one_and_a_chain_case(demo, code):
+    from enterprises.models import ChainCase, Project
+
+    city = City.objects.get(code=code)
+    exemplary = Project.objects.get(city=city, exemplary=True)
+    assert exemplary.status == "accepted" and exemplary.exemplary_results
+    assert [s.action for s in exemplary.steps.order_by("pk")] == ["start", "complete", "accept"]
+    assert (
+        exemplary.enterprise
+        != Membership.objects.get(user__username=f"{code}-enterprise").enterprise
+    )
+    assert Project.objects.filter(city=city, status="completed").count() == 1
+    case = ChainCase.objects.get(city=city)
+    assert case.leader_provider.kind == "chain_leader"
+    assert case.projects.count() == 2
+    assert {p.provider for p in case.projects.all()} == {case.leader_provider}
+    assert all(p.enterprise.applications.filter(status="approved") for p in case.projects.all())
+
+
+def test_every_demo_rating_is_backed_by_an_accepted_project(demo):
+    from enterprises.models import Project, ProviderRating
+
+    ratings = ProviderRating.objects.filter(city__code__in=["shenyang", "xiamen", "xinxiang"])
+    assert ratings.count() == 6
+    for rating in ratings:
+        assert Project.objects.filter(
+            enterprise=rating.enterprise, provider=rating.provider, status="accepted"
+        ).exists()
+
+
+def test_the_pool_shows_each_provider_s_completed_projects(demo, client):
+    from providers import selectors
+
+    city = City.objects.get(code="xiamen")
+    counts = {s.provider.kind: s.completed_projects for s in selectors.pool(city)}
+    # the demo provider: one accepted, one completed; the chain leader: one accepted
+    assert counts == {"integrator": 2, "chain_leader": 1}
+
+    page = client.get("/public/xiamen/providers/").content.decode()
+    assert 'data-testid="completed-projects">2<' in page
+    client.force_login(get_user_model().objects.get(username="xiamen-city_admin"))
+    listed = client.get("/c/xiamen/providers/").content.decode()
+    assert listed.count('data-testid="completed-projects"') == 6  # every applicant
+    assert 'data-testid="completed-projects">1<' in listed
