@@ -1,6 +1,8 @@
 """Files are served only here, after the policy module says yes."""
 
-from django.http import FileResponse
+import logging
+
+from django.http import FileResponse, Http404
 from drf_spectacular.utils import OpenApiTypes, extend_schema
 from rest_framework.views import APIView
 
@@ -8,10 +10,17 @@ from pilot_portal.api.base import CityScopedMixin
 from pilot_portal.documents.selectors import get_document_for
 from pilot_portal.tenancy.views import CityPageMixin
 
+logger = logging.getLogger(__name__)
+
 
 def document_response(document) -> FileResponse:
+    try:
+        content = document.file.open("rb")
+    except FileNotFoundError:  # the record outlived its file (storage lost or moved)
+        logger.error("document %s: file %s missing from storage", document.pk, document.file.name)
+        raise Http404("文件已不在存储中，请联系管理员 / the file is missing from storage") from None
     response = FileResponse(
-        document.file.open("rb"),
+        content,
         as_attachment=True,
         filename=document.name,
         content_type=document.content_type,

@@ -54,3 +54,20 @@ def test_it_refuses_a_program_renamed_to_pdf(city):
         upload(city, "contract.pdf", b"MZ\x90\x00 this is a program")
 
     assert Document.objects.exclude(purpose="project_evidence").count() == 0
+
+
+def test_a_document_whose_file_is_gone_is_a_clear_404_not_a_crash(client):
+    from pilot_portal.documents.services import document_create
+    from tests.factories import CityFactory, MembershipFactory
+
+    city = CityFactory()
+    admin = MembershipFactory(city=city, role="city_admin").user
+    document = document_create(
+        city=city, name="lost.pdf", content=b"%PDF-1.4", content_type="application/pdf",
+        actor=admin,
+    )  # fmt: skip
+    document.file.storage.delete(document.file.name)
+    client.force_login(admin)
+    response = client.get(f"/api/v1/cities/{city.code}/documents/{document.pk}/download/")
+    assert response.status_code == 404
+    assert "missing from storage" in response.json()["detail"]
