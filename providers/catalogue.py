@@ -66,14 +66,16 @@ def _clean(city: City, data: dict, *, partial: bool) -> tuple[dict, list | None]
     return values, sectors
 
 
-def _check_pooled(city: City, provider: Provider) -> None:
+def check_pooled(city: City, provider: Provider) -> None:
+    """409 unless the provider is selected (not suspended) in the city's pool: the one rule
+    for who may publish solutions and be chosen for a project."""
     pooled = ProviderSelection.objects.for_city(city).filter(
         provider=provider, status=SelectionStatus.SELECTED
     )
     if not pooled.exists():
         raise Conflict(
-            f"{provider.name}不在{city.name}服务商库中（或已暂停），不能发布产品 / "
-            f"{provider.name} is not in {city.code}'s pool (or is suspended) and cannot publish",
+            f"{provider.name}不在{city.name}服务商库中（或已暂停） / "
+            f"{provider.name} is not in {city.code}'s pool (or is suspended)",
             status="not_pooled",
         )
 
@@ -86,7 +88,7 @@ def product_create(*, city: City, actor, data: dict, provider: Provider | None =
         provider = Provider.objects.get(pk=next(iter(own)))
     if provider is None or provider.pk not in own:
         raise NotAllowed("只有服务商可以发布自己的产品 / only a provider publishes its products")
-    _check_pooled(city, provider)
+    check_pooled(city, provider)
     values, sectors = _clean(city, data, partial=False)
     product = Product(city=city, provider=provider, created_by=actor, **values)
     with_actor(product, actor).save()
@@ -139,7 +141,7 @@ def product_set_listed(*, product: Product, actor, listed: bool, reason: str = "
     if not listed and not (reason or "").strip():
         raise InvalidInput("请填写下架理由 / a reason is required to unlist", field="reason")
     if listed:
-        _check_pooled(product.city, product.provider)
+        check_pooled(product.city, product.provider)
     product.status, product.status_reason = target, reason or ""
     product._change_reason = (reason or "")[:100]  # the history column holds 100
     with_actor(product, actor).save()

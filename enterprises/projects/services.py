@@ -28,7 +28,8 @@ from pilot_portal.errors import Conflict, InvalidInput, NotAllowed
 from pilot_portal.tenancy import policy
 from pilot_portal.tenancy.models import Role
 from pilot_portal.workflow import check_transition
-from providers.models import Product, Provider, ProviderSelection, Scenario, SelectionStatus
+from providers.catalogue import check_pooled
+from providers.models import Product, Provider, Scenario
 
 PURPOSE = "project_evidence"
 
@@ -63,18 +64,6 @@ def _roles(user, project_or_enterprise) -> frozenset:
     return frozenset(roles)
 
 
-def _check_pooled(city, provider: Provider) -> None:
-    pooled = ProviderSelection.objects.for_city(city).filter(
-        provider=provider, status=SelectionStatus.SELECTED
-    )
-    if not pooled.exists():
-        raise Conflict(
-            f"{provider.name}不在本市服务商库中（或已暂停） / {provider.name} is not in the "
-            "city's pool (or is suspended)",
-            status="not_pooled",
-        )
-
-
 @transaction.atomic
 def project_create(*, enterprise: Enterprise, actor, data: dict) -> Project:
     """The enterprise (or the city for it) starts a project with a pooled provider."""
@@ -89,7 +78,7 @@ def project_create(*, enterprise: Enterprise, actor, data: dict) -> Project:
     provider = Provider.objects.filter(pk=data.get("provider")).first()
     if provider is None:
         raise InvalidInput("请选择服务商 / choose a provider", field="provider")
-    _check_pooled(enterprise.city, provider)
+    check_pooled(enterprise.city, provider)
     title = (data.get("title") or "").strip()
     if not title:
         raise InvalidInput("请填写项目名称 / the title is required", field="title")
