@@ -74,6 +74,7 @@ bench: setup
 	@scripts/ensure-debian-packages.sh wrk postgresql
 	@scripts/ensure-services.sh postgres
 	$(PY) -m benchmarks.run
+	$(PY) -m benchmarks.assessments
 
 lint:
 	$(VENV)/bin/ruff check .

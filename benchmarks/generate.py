@@ -720,7 +720,8 @@ def generate_projects(
     with contract amounts of 50,000 to 2,000,000 yuan; `lines_per_project` × `projects`
     investment lines (0 to 2 × that many per project, 10 % `other`); two milestones per project
     (a tenth of the running projects' overdue); work logs on most running projects (a fifth
-    logged nothing for 30 days). The city administrator `bench-<code>-city_admin`. All by
+    logged nothing for 30 days); each project's last work log and next open due date kept on
+    it, as the services keep them. The city administrator `bench-<code>-city_admin`. All by
     bulk_create (no history rows), in one transaction.
     """
     from datetime import timedelta
@@ -827,8 +828,9 @@ def generate_projects(
                     planned_start=start, planned_end=end, status=status, created_by=admin,
                 )
             )  # fmt: skip
-        insert(Project, project_rows)
 
+        # The rows that hang off the projects are made first and inserted after them, so each
+        # project's kept dates (last work log, next open due date) go in with its INSERT.
         lines = []
         for project in project_rows:
             for _ in range(rng.randint(0, 2 * lines_per_project)):
@@ -852,7 +854,6 @@ def generate_projects(
                     description="软件许可", created_by=admin,
                 )
             )  # fmt: skip
-        insert(InvestmentLine, lines)
 
         now = timezone.now()
         milestones, worklogs = [], []
@@ -867,6 +868,8 @@ def generate_projects(
                 second = project.planned_start + timedelta(days=120)
             for order, due in ((1, first), (2, second)):
                 done = over or (running and order == 1 and due < today)
+                if not done:  # the earliest open due date, as `services.milestone_add` keeps it
+                    project.next_due_date = min(project.next_due_date or due, due)
                 milestones.append(
                     Milestone(
                         city=city, project=project, title=f"里程碑 {order}", due_date=due,
@@ -878,14 +881,18 @@ def generate_projects(
                 continue  # nothing logged (a fifth of the running: none for 30 days)
             latest = 0 if running else rng.randint(31, 200)
             for back in range(rng.randint(1, 3)):
+                day = today - timedelta(days=latest + rng.randint(0, 25) + 30 * back)
                 worklogs.append(
                     WorkLog(
-                        city=city, project=project,
-                        date=today - timedelta(days=latest + rng.randint(0, 25) + 30 * back),
+                        city=city, project=project, date=day,
                         hours=Decimal(rng.randint(2, 16)) / 2, description="现场实施与调试",
                         created_by=admin,
                     )
                 )  # fmt: skip
+                # the latest log's date, as `services.worklog_add` keeps it
+                project.last_worklog_date = max(project.last_worklog_date or day, day)
+        insert(Project, project_rows)
+        insert(InvestmentLine, lines)
         insert(Milestone, milestones)
         insert(WorkLog, worklogs)
     result.seconds = time.perf_counter() - started

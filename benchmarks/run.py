@@ -325,7 +325,7 @@ def _run(config: Config) -> dict:
     expected = {
         **(_expected(big, credentials) if national else {}),
         **(_catalogue_expected() if has_catalogue else {}),
-        **({"projects": works.projects} if has_projects else {}),
+        **(_projects_expected(works) if has_projects else {}),
     }
 
     _close_connections()  # the server's workers open their own
@@ -473,6 +473,7 @@ def _run(config: Config) -> dict:
             "providers": works.providers,
             "milestones": works.milestones,
             "worklogs": works.worklogs,
+            "attention": expected["attention"],
             "seed_seconds": round(works.seed.seconds, 2),
             "rows_by_table": dict(sorted(works.seed.rows.items())),
         }
@@ -586,6 +587,31 @@ def _catalogue_expected() -> dict:
     }
 
 
+def _projects_expected(works) -> dict:
+    """Every project of the projects city, and how many need attention — counted from the
+    milestones and work logs themselves, not from the dates kept on each project, so the
+    monitoring page's count also proves the generator set those dates."""
+    import datetime
+
+    from django.db.models import Exists, OuterRef, Q
+    from django.utils import timezone
+
+    from enterprises.models import Milestone, Project, WorkLog
+    from enterprises.projects.selectors import QUIET_DAYS, RUNNING
+
+    today = timezone.localdate()
+    overdue = Milestone.objects.filter(
+        project_id=OuterRef("pk"), done_at__isnull=True, due_date__lt=today
+    )
+    recent = WorkLog.objects.filter(
+        project_id=OuterRef("pk"), date__gte=today - datetime.timedelta(days=QUIET_DAYS)
+    )
+    attention = Project.objects.filter(city__code=works.code, status__in=RUNNING).filter(
+        Q(Exists(overdue)) | ~Q(Exists(recent))
+    )
+    return {"projects": works.projects, "attention": attention.count()}
+
+
 def _expected(big, credentials: dict) -> dict:
     """What the big city's lists must count: every row, the filtered ones, the search's."""
     from django.db.models import Q
@@ -675,8 +701,12 @@ def _preflight(base_url: str, endpoint, config: Config, expected: dict) -> dict:
     elif name == "api_sectors":
         if len(json.loads(body)) != SHAPE["sectors_per_city"]:
             problem = "wrong number of sectors"
-    elif name == "project_monitoring":  # figures over every project, not a list of rows
-        problem = None if body.count(b"<table") else "no table on the monitoring page"
+    elif name == "project_monitoring":  # figures over every project, and a page of them
+        shown = f'data-testid="attention-count">{expected["attention"]}<'.encode()
+        if not body.count(b"<table"):
+            problem = "no table on the monitoring page"
+        elif shown not in body:
+            problem = f"the attention count is not {expected['attention']}"
     elif name.startswith("api_"):  # a big-city or projects list through the API
         page = json.loads(body)
         if page["count"] != rows or len(page["results"]) != min(50, rows):
@@ -786,7 +816,7 @@ def _table(report: dict) -> str:
             f"{works['enterprises']:,} enterprises and {works['providers']:,} providers, "
             f"{works['investment_lines']:,} investment lines, {works['milestones']:,} "
             f"milestones, {works['worklogs']:,} work logs (seeded in "
-            f"{works['seed_seconds']:.1f} s)"
+            f"{works['seed_seconds']:.1f} s); {works.get('attention') or 0:,} need attention"
         )
     lines += [
         f"Load: gunicorn {p['gunicorn_workers']} sync workers, DEBUG=false; wrk "

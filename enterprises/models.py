@@ -296,6 +296,19 @@ class ChangeRequest(models.Model):
     )
     kind = models.CharField(_("kind"), max_length=16, choices=ChangeKind.choices)
     description = models.TextField(_("what changes and why"))
+    # A change to one of the enterprise's transformation projects: its new provider and/or
+    # main content (title, scenarios, contract amount), applied when the city records it.
+    project = models.ForeignKey(
+        "enterprises.Project",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="change_requests",
+        verbose_name=_("project"),
+    )
+    # {"provider": id, "title": str, "scenarios": [str], "contract_amount": "0.00"}: only the
+    # keys that change (`changes.CHANGEABLE`).
+    project_changes = models.JSONField(_("changes to the project"), default=dict, blank=True)
     status = models.CharField(
         _("status"), max_length=24, choices=ChangeStatus.choices, default=ChangeStatus.REQUESTED
     )

@@ -222,6 +222,9 @@ SPECTACULAR_SETTINGS = {
         "DemandSourceEnum": "enterprises.models.Demand.Source",
         "ProjectStatusEnum": "enterprises.projects.models.ProjectStatus",
         "InvestmentCategoryEnum": "enterprises.projects.models.InvestmentCategory",
+        "AssessmentKindEnum": "assessments.models.AssessmentKind",
+        "AssessmentStatusEnum": "assessments.models.AssessmentStatus",
+        "QuestionKindEnum": "assessments.models.QuestionKind",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

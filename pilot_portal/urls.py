@@ -31,6 +31,8 @@ city_pages = [
     path("", include("enterprises.matching.urls")),
     path("projects/", include("enterprises.projects.urls")),
     path("projects/", include("enterprises.projects.more_urls")),
+    path("assessments/", include("assessments.report_urls")),
+    path("assessments/", include("assessments.urls")),
 ]
 
 urlpatterns = [

@@ -182,3 +182,36 @@ class ProductFactory(factory.django.DjangoModelFactory):
         if create:
             provider_ratings_refresh(city_id=obj.city_id, provider_ids=[obj.provider_id])
             obj.refresh_from_db(fields=["provider_rating", "provider_ratings"])
+
+
+def _current_edition():
+    from django.apps import apps
+
+    from assessments.data.loader import shipped_editions_load
+    from assessments.templates import current_edition
+
+    # A transactional test (browser, worker) flushes the editions the migration loaded.
+    shipped_editions_load(apps)
+    return current_edition()
+
+
+class AssessmentFactory(factory.django.DjangoModelFactory):
+    """A bare assessment row (no answers, no scores): for lists, scopes and isolation. Tests
+    of scoring make theirs with `assessments.services.assessment_create`."""
+
+    class Meta:
+        model = "assessments.Assessment"
+
+    city = factory.SubFactory(CityFactory)
+    enterprise = factory.SubFactory(EnterpriseFactory, city=factory.SelfAttribute("..city"))
+    kind = "diagnosis"
+    edition = factory.LazyFunction(_current_edition)
+    created_by = factory.SubFactory(UserFactory)
+
+
+def acceptance_locked(project, **extra):
+    """A locked acceptance assessment naming `project`: what the city needs to accept it."""
+    return AssessmentFactory(
+        city=project.city, enterprise=project.enterprise, project=project, kind="acceptance",
+        status="locked", level=extra.pop("level", 2), **extra,
+    )  # fmt: skip

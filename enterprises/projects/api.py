@@ -109,8 +109,9 @@ class ProjectListAPI(ProjectMixin, generics.ListAPIView):
 
 
 class ProjectDetailAPI(ProjectMixin, generics.GenericAPIView):
-    """GET one project with its lines, milestones, history and totals; PATCH its title, dates
-    or contract amount while it is planned (409 afterwards)."""
+    """GET one project with its lines, milestones, history and totals; PATCH its title, dates,
+    contract amount, scenarios or provider while it is planned (409 afterwards: a change
+    request carries such changes)."""
 
     serializer_class = ProjectDetailOutputSerializer
 

@@ -1,4 +1,5 @@
-"""projects/ under /api/v1/cities/<city_code>/ (API.md "Transformation projects")."""
+"""projects/ and chain-cases/ under /api/v1/cities/<city_code>/ (API.md "Transformation
+projects")."""
 
 from django.urls import path
 
@@ -12,9 +13,12 @@ from enterprises.projects.api import (
     ProjectTransitionAPI,
     WorkLogListAPI,
 )
+from enterprises.projects.chain_api import ChainCaseDetailAPI, ChainCaseListAPI
 from enterprises.projects.workflow import PROJECT_TRANSITIONS
 
 urlpatterns = [
+    path("chain-cases/", ChainCaseListAPI.as_view(), name="chain-case-list"),
+    path("chain-cases/<int:pk>/", ChainCaseDetailAPI.as_view(), name="chain-case-detail"),
     path("projects/", ProjectListAPI.as_view(), name="project-list"),
     path("projects/<int:pk>/", ProjectDetailAPI.as_view(), name="project-detail"),
     path("projects/<int:pk>/investments/", InvestmentListAPI.as_view(), name="project-investments"),

@@ -5,15 +5,15 @@ Who registers a case: the city administrator, or the staff of a provider of kind
 for its own provider. Who sees a case: the city's overseers and finance officers all of them;
 a district officer those touching their district; provider or enterprise staff those they lead
 or take part in. A case's figures cover all its projects; its rows list those the user sees
-(all of them for the case's leader and the city).
+(all of them for the case's leader and the city). Who edits a case (title, description, its
+projects): who registered it, or the city administrator.
+
+Here: who, the services and the selectors; the pages are in `chain_views`, the API in
+`chain_api`.
 """
 
 from decimal import Decimal
 
-from django import forms
-from django.contrib import messages
-from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import (
     Count,
@@ -28,9 +28,6 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce
-from django.http import Http404
-from django.shortcuts import redirect, render
-from django.utils.translation import gettext_lazy as _
 
 from enterprises.models import Enterprise
 from enterprises.projects import selectors
@@ -43,13 +40,14 @@ from enterprises.projects.models import (
     ProjectStatus,
 )
 from pilot_portal.audit.services import audit_record, with_actor
-from pilot_portal.errors import InvalidInput, NotAllowed, PortalError
+from pilot_portal.errors import InvalidInput, NotAllowed
 from pilot_portal.tenancy import policy
 from pilot_portal.tenancy.models import Role
-from pilot_portal.tenancy.views import CityPageMixin
 from providers.models import Provider, ProviderKind
 
 PAGE_SIZE = 50
+# The create/edit form offers this many projects matching the search at most.
+SEARCH_LIMIT = 50
 MONEY = DecimalField(max_digits=16, decimal_places=2)
 CITY_WIDE = policy.OVERSEERS | {Role.FINANCE_OFFICER}
 
@@ -151,13 +149,7 @@ def chain_case_create(*, city, actor, data: dict) -> ChainCase:
         raise NotAllowed(
             "链主服务商只能为本服务商登记案例 / a chain leader registers cases it leads only"
         )
-    project_ids = {_id(value) for value in data.get("projects") or []}
-    projects = list(Project.objects.for_city(city).filter(pk__in=project_ids - {None}))
-    if not project_ids or len(projects) != len(project_ids):
-        raise InvalidInput(
-            "请选择本市的配套企业改造项目 / choose supplier projects of this city",
-            field="projects",
-        )
+    projects = _city_projects(city, data.get("projects"))
     case = ChainCase(
         city=city, title=title[:200], description=(data.get("description") or "").strip(),
         leader_provider=leader_provider, leader_enterprise=leader_enterprise, created_by=actor,
@@ -173,6 +165,68 @@ def chain_case_create(*, city, actor, data: dict) -> ChainCase:
             "projects": sorted(p.pk for p in projects),
             "leader_provider": provider_id,
             "leader_enterprise": enterprise_id,
+        },
+    )
+    return case
+
+
+def _city_projects(city, values) -> list[Project]:
+    """The projects of ids `values`, all of this city and at least one; 400 otherwise."""
+    project_ids = {_id(value) for value in values or []}
+    projects = list(Project.objects.for_city(city).filter(pk__in=project_ids - {None}))
+    if not project_ids or len(projects) != len(project_ids):
+        raise InvalidInput(
+            "请选择本市的配套企业改造项目 / choose supplier projects of this city",
+            field="projects",
+        )
+    return projects
+
+
+def chain_can_edit(user, city, case: ChainCase) -> bool:
+    """Its creator or the city administrator edits a case."""
+    return case.created_by_id == user.pk or Role.CITY_ADMIN in policy.roles_in(user, city)
+
+
+@transaction.atomic
+def chain_case_update(*, case: ChainCase, actor, data: dict) -> ChainCase:
+    """Its creator or the city administrator changes a case's title, description or projects
+    (the keys present in `data`; `projects` is the whole new set). The leader stays."""
+    city = case.city
+    case = ChainCase.objects.select_for_update().get(pk=case.pk)
+    if not chain_can_edit(actor, city, case):
+        raise NotAllowed(
+            "只有案例的登记人或市工信局可以修改 / only who registered the case or the city edits it"
+        )
+    before = {"title": case.title, "description": case.description}
+    if "title" in data:
+        title = (data.get("title") or "").strip()
+        if not title:
+            raise InvalidInput("请填写案例名称 / the title is required", field="title")
+        case.title = title[:200]
+    if "description" in data:
+        case.description = (data.get("description") or "").strip()
+    old_ids = set(case.projects.values_list("pk", flat=True))
+    new_ids = old_ids
+    if "projects" in data:
+        projects = _city_projects(city, data.get("projects"))
+        new_ids = {p.pk for p in projects}
+    changed = {k: getattr(case, k) for k, v in before.items() if getattr(case, k) != v}
+    if not changed and new_ids == old_ids:
+        return case
+    if changed:
+        with_actor(case, actor).save()
+    if new_ids != old_ids:
+        case.projects.set(sorted(new_ids))
+    audit_record(
+        actor=actor,
+        action="chain_case.update",
+        city=city,
+        obj=case,
+        data={
+            "before": {k: before[k] for k in changed},
+            "after": changed,
+            "added": sorted(new_ids - old_ids),
+            "removed": sorted(old_ids - new_ids),
         },
     )
     return case
@@ -218,6 +272,11 @@ def chain_case_list(*, city, user) -> QuerySet:
     )
 
 
+def chain_case_get(*, city, user, pk: int) -> ChainCase:
+    """One case this user sees, without its figures (ChainCase.DoesNotExist otherwise)."""
+    return ChainCase.objects.for_city(city).filter(chain_scope(user, city)).get(pk=pk)
+
+
 def chain_case_detail(*, city, user, pk: int) -> ChainCase:
     """One case this user sees (ChainCase.DoesNotExist otherwise) with its progress together:
     `status_counts`, and `rows`, the projects the user sees with their figures."""
@@ -253,119 +312,34 @@ def chain_case_detail(*, city, user, pk: int) -> ChainCase:
 
 
 def chain_form_choices(*, city, user) -> dict:
-    """What the create form offers: chain-leader providers, the city's enterprises, its
-    projects (a chain leader's staff: their own providers only)."""
+    """The leaders the create form offers: chain-leader providers and the city's enterprises
+    (a chain leader's staff: their own providers only). Projects are searched, not listed
+    (`chain_project_search`): a city has hundreds."""
     if Role.CITY_ADMIN in policy.roles_in(user, city):
         providers = Provider.objects.filter(kind=ProviderKind.CHAIN_LEADER)
         enterprises = Enterprise.objects.for_city(city).order_by("name")
     else:
         providers = Provider.objects.filter(pk__in=chain_leader_provider_ids(user, city))
         enterprises = Enterprise.objects.none()
-    projects = (
-        Project.objects.for_city(city)
-        .select_related("enterprise")
-        .order_by("enterprise__name", "pk")
-    )
-    return {"providers": providers, "enterprises": enterprises, "projects": projects}
+    return {"providers": providers, "enterprises": enterprises}
 
 
-# -- pages ----------------------------------------------------------------------------------
-
-
-class ChainCaseForm(forms.Form):
-    title = forms.CharField(label=_("Title"), max_length=200)
-    description = forms.CharField(label=_("Description"), widget=forms.Textarea, required=False)
-    leader_provider = forms.ModelChoiceField(
-        label=_("Leader provider"), queryset=Provider.objects.none(), required=False
-    )
-    leader_enterprise = forms.ModelChoiceField(
-        label=_("Leader enterprise"), queryset=Enterprise.objects.none(), required=False
-    )
-    projects = forms.ModelMultipleChoiceField(
-        label=_("Supplier projects"), queryset=Project.objects.none(),
-        widget=forms.CheckboxSelectMultiple,
-    )  # fmt: skip
-
-    def __init__(self, *args, choices: dict, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["leader_provider"].queryset = choices["providers"]
-        self.fields["leader_enterprise"].queryset = choices["enterprises"]
-        self.fields["projects"].queryset = choices["projects"]
-        self.fields["projects"].label_from_instance = lambda p: f"{p.enterprise.name} · {p.title}"
-
-    def data_for_service(self) -> dict:
-        data = self.cleaned_data
-        return {
-            "title": data["title"],
-            "description": data["description"],
-            "leader_provider": data["leader_provider"].pk if data["leader_provider"] else None,
-            "leader_enterprise": (
-                data["leader_enterprise"].pk if data["leader_enterprise"] else None
-            ),
-            "projects": [p.pk for p in data["projects"]],
-        }
-
-
-class ChainCaseListPage(CityPageMixin):
-    action_required = "project.view"
-
-    def get(self, request, city_code):
-        cases = chain_case_list(city=request.city, user=request.user)
-        page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
-        return render(
-            request,
-            "enterprises/projects/chain_list.html",
-            {
-                "page": page,
-                "query": "",
-                "can_create": chain_can_create(request.user, request.city),
-            },
+def chain_project_search(*, city, q: str = "", chosen=(), limit: int | None = None):
+    """The projects the form offers: those already chosen (ids of this city only), then up to
+    `limit` more matching `q` in the enterprise's name or credit code or the project's title
+    (the first ones by enterprise name without `q`). Returns (chosen, matches, more), where
+    `more` says that further projects match. Two queries, whatever the city's size."""
+    limit = limit or SEARCH_LIMIT
+    projects = Project.objects.for_city(city).select_related("enterprise")
+    ids = {pk for pk in (_id(value) for value in chosen) if pk is not None}
+    picked = list(projects.filter(pk__in=ids).order_by("enterprise__name", "pk")) if ids else []
+    found = projects.exclude(pk__in=ids)
+    q = (q or "").strip()[:100]
+    if q:
+        found = found.filter(
+            Q(enterprise__name__icontains=q)
+            | Q(enterprise__uscc__icontains=q)
+            | Q(title__icontains=q)
         )
-
-
-class ChainCaseDetailPage(CityPageMixin):
-    action_required = "project.view"
-
-    def get(self, request, city_code, pk):
-        try:
-            case = chain_case_detail(city=request.city, user=request.user, pk=pk)
-        except ChainCase.DoesNotExist:
-            raise Http404("链式改造案例不存在 / no such chain case") from None
-        return render(request, "enterprises/projects/chain_detail.html", {"case": case})
-
-
-class ChainCaseCreatePage(CityPageMixin):
-    action_required = "project.view"
-
-    def _allowed(self, request):
-        if not chain_can_create(request.user, request.city):
-            raise PermissionDenied(
-                "只有市工信局或链主服务商可以登记链式改造案例 / only the city or a chain leader"
-            )
-
-    def get(self, request, city_code):
-        self._allowed(request)
-        choices = chain_form_choices(city=request.city, user=request.user)
-        form = ChainCaseForm(choices=choices)
-        return render(request, "enterprises/projects/chain_form.html", {"form": form})
-
-    def post(self, request, city_code):
-        self._allowed(request)
-        choices = chain_form_choices(city=request.city, user=request.user)
-        form = ChainCaseForm(request.POST, choices=choices)
-        status = 400
-        if form.is_valid():
-            try:
-                case = chain_case_create(
-                    city=request.city, actor=request.user, data=form.data_for_service()
-                )
-            except PortalError as error:
-                field = error.field if error.field in form.fields else None
-                form.add_error(field, error.message)
-                status = error.status_code
-            else:
-                messages.success(request, _("The chain case is registered."))
-                return redirect("chain-detail", city_code=request.city.code, pk=case.pk)
-        return render(
-            request, "enterprises/projects/chain_form.html", {"form": form}, status=status
-        )
+    found = list(found.order_by("enterprise__name", "pk")[: limit + 1])
+    return picked, found[:limit], len(found) > limit

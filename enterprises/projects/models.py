@@ -48,6 +48,15 @@ class Project(models.Model):
     # Exemplary (样板/标杆): the city shows an accepted project on its public showcase.
     exemplary = models.BooleanField(_("exemplary"), default=False)
     exemplary_results = models.TextField(_("results shown on the showcase"), blank=True)
+    # Kept by the services that write work logs and milestones, so the monitoring page reads
+    # them from the row instead of aggregating 100,000s of logs and milestones per request;
+    # `services.project_schedule_refresh` recomputes them from the rows (the correction path).
+    last_worklog_date = models.DateField(
+        _("last work logged"), null=True, blank=True, editable=False
+    )
+    next_due_date = models.DateField(
+        _("earliest open milestone due"), null=True, blank=True, editable=False
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -55,7 +64,8 @@ class Project(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = CityScopedQuerySet.as_manager()
-    history = HistoricalRecords()
+    # The two dates are derived from logs and milestones (which have history of their own).
+    history = HistoricalRecords(excluded_fields=["last_worklog_date", "next_due_date"])
 
     class Meta:
         ordering = ["city_id", "-updated_at", "-pk"]
@@ -73,6 +83,9 @@ class Project(models.Model):
         indexes = [
             models.Index(fields=["city", "status"], name="project_city_status"),
             models.Index(fields=["city", "-updated_at", "-id"], name="project_city_updated"),
+            # The monitoring page's attention list: quiet projects, overdue milestones.
+            models.Index(fields=["city", "status", "last_worklog_date"], name="project_city_quiet"),
+            models.Index(fields=["city", "next_due_date"], name="project_city_next_due"),
         ]
 
     def __str__(self):
@@ -83,6 +96,15 @@ class ProjectStep(WorkflowStep):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="steps")
     from_status = models.CharField(_("from"), max_length=16, choices=ProjectStatus.choices)
     to_status = models.CharField(_("to"), max_length=16, choices=ProjectStatus.choices)
+    # A `change` step: the recorded change request that changed the provider or main content.
+    change_request = models.ForeignKey(
+        "enterprises.ChangeRequest",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("change request"),
+    )
 
     class Meta(WorkflowStep.Meta):
         verbose_name = _("project step")
@@ -173,7 +195,15 @@ class Milestone(models.Model):
         ordering = ["project_id", "due_date", "pk"]
         verbose_name = _("milestone")
         verbose_name_plural = _("milestones")
-        indexes = [models.Index(fields=["city", "due_date"], name="milestone_city_due")]
+        indexes = [
+            models.Index(fields=["city", "due_date"], name="milestone_city_due"),
+            # Open milestones by due date: the monitoring page's overdue list, the reminders.
+            models.Index(
+                fields=["city", "due_date", "id"],
+                condition=Q(done_at__isnull=True),
+                name="milestone_city_open_due",
+            ),
+        ]
 
     def __str__(self):
         return self.title

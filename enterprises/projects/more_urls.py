@@ -2,7 +2,12 @@
 
 from django.urls import path
 
-from enterprises.projects.chains import ChainCaseCreatePage, ChainCaseDetailPage, ChainCaseListPage
+from enterprises.projects.chain_views import (
+    ChainCaseCreatePage,
+    ChainCaseDetailPage,
+    ChainCaseEditPage,
+    ChainCaseListPage,
+)
 from enterprises.projects.monitoring import ProjectMonitoringPage
 from enterprises.projects.showcase import ProjectExemplaryPage
 
@@ -11,5 +16,6 @@ urlpatterns = [
     path("chains/", ChainCaseListPage.as_view(), name="chain-list"),
     path("chains/new/", ChainCaseCreatePage.as_view(), name="chain-create"),
     path("chains/<int:pk>/", ChainCaseDetailPage.as_view(), name="chain-detail"),
+    path("chains/<int:pk>/edit/", ChainCaseEditPage.as_view(), name="chain-edit"),
     path("<int:pk>/exemplary/", ProjectExemplaryPage.as_view(), name="project-exemplary"),
 ]

@@ -1,5 +1,6 @@
 """Reads for projects: lists with their investment totals computed in the database, one project
-with everything on its page, and the monitoring figures. Fixed query counts whatever the size."""
+with everything on its page, and the attention filter the monitoring page and the list share.
+Fixed query counts whatever the size."""
 
 import datetime
 from decimal import Decimal
@@ -7,8 +8,7 @@ from decimal import Decimal
 from django.db.models import (
     Count,
     DecimalField,
-    Exists,
-    Max,
+    F,
     OuterRef,
     Prefetch,
     Q,
@@ -34,6 +34,7 @@ from pilot_portal.tenancy import policy
 MONEY = DecimalField(max_digits=16, decimal_places=2)
 # A project with no work logged for this long is flagged on the monitoring page.
 QUIET_DAYS = 30
+RUNNING = (ProjectStatus.PLANNED, ProjectStatus.IN_PROGRESS)
 
 
 def _sum(queryset, **filters):
@@ -46,29 +47,28 @@ def _sum(queryset, **filters):
     return Coalesce(Subquery(lines, output_field=MONEY), Value(Decimal("0.00")), output_field=MONEY)
 
 
+def overdue_milestone_count(today: datetime.date):
+    """The project's open milestones due before `today` (a correlated COUNT)."""
+    return Coalesce(
+        Subquery(
+            Milestone.objects.filter(
+                project_id=OuterRef("pk"), done_at__isnull=True, due_date__lt=today
+            )
+            .values("project_id")
+            .annotate(n=Count("pk"))
+            .values("n")[:1]
+        ),
+        Value(0),
+    )
+
+
 def with_figures(projects: QuerySet) -> QuerySet:
     """Annotate eligible and total investment, the last work log and overdue milestones."""
-    today = timezone.localdate()
     return projects.annotate(
         eligible_investment=_sum(InvestmentLine.objects, category__in=list(ELIGIBLE_CATEGORIES)),
         total_investment=_sum(InvestmentLine.objects),
-        last_worklog=Subquery(
-            WorkLog.objects.filter(project_id=OuterRef("pk"))
-            .values("project_id")
-            .annotate(last=Max("date"))
-            .values("last")[:1]
-        ),
-        overdue_milestones=Coalesce(
-            Subquery(
-                Milestone.objects.filter(
-                    project_id=OuterRef("pk"), done_at__isnull=True, due_date__lt=today
-                )
-                .values("project_id")
-                .annotate(n=Count("pk"))
-                .values("n")[:1]
-            ),
-            Value(0),
-        ),
+        last_worklog=F("last_worklog_date"),  # kept on the row by `services.worklog_add`
+        overdue_milestones=overdue_milestone_count(timezone.localdate()),
     )
 
 
@@ -99,20 +99,17 @@ def project_list(*, city, user, filters: dict | None = None) -> QuerySet:
 
 
 def attention_q() -> Q:
-    """Running projects with an overdue milestone, or no work logged for QUIET_DAYS."""
+    """Running projects with an overdue milestone, or no work logged for QUIET_DAYS.
+
+    Read from the dates the services keep on the project (`next_due_date`, the earliest open
+    milestone; `last_worklog_date`), so the filter is a scan of the city's projects (indexed),
+    not an aggregate over their milestones and logs."""
     today = timezone.localdate()
-    overdue = Exists(
-        Milestone.objects.filter(
-            project_id=OuterRef("pk"), done_at__isnull=True, due_date__lt=today
-        )
-    )
-    recent = Exists(
-        WorkLog.objects.filter(
-            project_id=OuterRef("pk"), date__gte=today - datetime.timedelta(days=QUIET_DAYS)
-        )
-    )
-    running = Q(status__in=[ProjectStatus.PLANNED, ProjectStatus.IN_PROGRESS])
-    return running & (Q(overdue) | ~Q(recent))
+    quiet_since = today - datetime.timedelta(days=QUIET_DAYS)
+    running = Q(status__in=RUNNING)
+    overdue = Q(next_due_date__lt=today)
+    quiet = Q(last_worklog_date__isnull=True) | Q(last_worklog_date__lt=quiet_since)
+    return running & (overdue | quiet)
 
 
 def project_detail(*, city, user, pk: int) -> Project:
@@ -144,16 +141,3 @@ def project_detail(*, city, user, pk: int) -> Project:
 
 def project_totals(project: Project) -> Totals:
     return investment_totals((line.category, line.amount) for line in project.investments.all())
-
-
-def status_counts(*, city, user) -> dict[str, int]:
-    """Projects per status for the monitoring page (one query)."""
-    rows = (
-        Project.objects.for_city(city)
-        .filter(policy.project_scope(user, city))
-        .values("status")
-        .annotate(n=Count("pk"))
-    )
-    counts = dict.fromkeys(ProjectStatus.values, 0)
-    counts.update({row["status"]: row["n"] for row in rows})
-    return counts

@@ -155,7 +155,7 @@ class ProjectStepOutputSerializer(serializers.ModelSerializer):
     class Meta:
         model = ProjectStep
         fields = ["action", "from_status", "to_status", "actor", "actor_role", "comment",
-                  "created_at"]  # fmt: skip
+                  "change_request", "created_at"]  # fmt: skip
         read_only_fields = fields
 
 
@@ -215,8 +215,15 @@ class ProjectInputSerializer(serializers.Serializer):
 
 
 class ProjectUpdateSerializer(serializers.Serializer):
-    """While the project is planned; afterwards its content changes by change request."""
+    """While the project is planned; afterwards its provider and content change by change
+    request (`change-requests/` with `project` and `changes`), and a PATCH is a 409."""
 
+    provider = serializers.IntegerField(
+        min_value=1, required=False, help_text="a provider in the city's pool"
+    )
+    scenarios = serializers.ListField(
+        child=serializers.ChoiceField(choices=Scenario.choices), required=False
+    )
     title = serializers.CharField(max_length=200, required=False)
     contract_amount = AmountField(required=False)
     planned_start = serializers.DateField(required=False, error_messages=DATE_MESSAGES)

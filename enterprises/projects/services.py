@@ -8,6 +8,8 @@ import datetime
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
+from django.db.models import F, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce, Greatest, Least
 from django.utils import timezone
 
 from enterprises.models import ApplicationStatus, Enterprise
@@ -128,6 +130,8 @@ def project_transition(*, project: Project, actor, action: str, comment: str = "
     transition, role = check_transition(
         PROJECT_TRANSITIONS, action, project.status, _roles(actor, project), comment or ""
     )
+    if action == "accept":
+        _check_acceptance_locked(project)
     before = project.status
     project.status = transition.target
     project._change_reason = (comment or "")[:100]  # the history column holds 100
@@ -139,6 +143,18 @@ def project_transition(*, project: Project, actor, action: str, comment: str = "
     audit_record(actor=actor, action=f"project.{action}", city=project.city, obj=project,
                  reason=comment or "", data={"from": before, "to": project.status})  # fmt: skip
     return project
+
+
+def _check_acceptance_locked(project: Project) -> None:
+    """Acceptance is decided by the acceptance assessment (assessments app): a project is
+    accepted only once one naming it is locked. Read through the reverse relation, as the
+    assessments app builds on this one and not the other way round."""
+    if not project.assessments.filter(kind="acceptance", status="locked").exists():
+        raise Conflict(
+            "项目须有已锁定的验收评测才能验收 / a project is accepted once its acceptance "
+            "assessment is locked",
+            status=project.status,
+        )
 
 
 @transaction.atomic
@@ -225,6 +241,10 @@ def milestone_add(*, project: Project, actor, data: dict) -> Milestone:
         )
     milestone = Milestone(city=project.city, project=project, title=title, due_date=due)
     with_actor(milestone, actor).save()
+    # The earliest open due date, in one statement (a concurrent write cannot be lost).
+    Project.objects.filter(pk=project.pk).update(
+        next_due_date=Least(Coalesce(F("next_due_date"), Value(due)), Value(due))
+    )
     return milestone
 
 
@@ -242,6 +262,7 @@ def milestone_done(*, milestone: Milestone, actor, upload=None) -> Milestone:
     milestone.evidence = _evidence(project, actor, upload)
     milestone.done_at, milestone.done_by = timezone.now(), actor
     with_actor(milestone, actor).save()
+    project_schedule_refresh(project_ids=[project.pk], fields=("next_due_date",))
     return milestone
 
 
@@ -267,7 +288,36 @@ def worklog_add(*, project: Project, actor, data: dict, upload=None) -> WorkLog:
     description = (data.get("description") or "").strip()
     if not description:
         raise InvalidInput("请填写工作内容 / say what was done", field="description")
-    return WorkLog.objects.create(
+    log = WorkLog.objects.create(
         city=project.city, project=project, date=day, hours=hours, description=description,
         attachment=_evidence(project, actor, upload), created_by=actor,
     )  # fmt: skip
+    # A log dated before the latest one (entered late) leaves the date where it is.
+    Project.objects.filter(pk=project.pk).update(
+        last_worklog_date=Greatest(Coalesce(F("last_worklog_date"), Value(day)), Value(day))
+    )
+    return log
+
+
+def project_schedule_refresh(
+    *, project_ids=None, city=None, fields=("last_worklog_date", "next_due_date")
+) -> int:
+    """Recompute `last_worklog_date` and `next_due_date` from the work logs and milestones.
+
+    The services keep both as they write; this is the correction path for rows written
+    around them (bulk loads, the demo's back-dated milestones, an edit in the admin) and what
+    the migration backfilled with. One UPDATE; returns the number of projects it touched.
+    """
+    projects = Project.objects.all()
+    if project_ids is not None:
+        projects = projects.filter(pk__in=list(project_ids))
+    if city is not None:
+        projects = projects.filter(city=city)
+    values = {}
+    if "last_worklog_date" in fields:
+        latest = WorkLog.objects.filter(project_id=OuterRef("pk")).order_by("-date")
+        values["last_worklog_date"] = Subquery(latest.values("date")[:1])
+    if "next_due_date" in fields:
+        open_ = Milestone.objects.filter(project_id=OuterRef("pk"), done_at__isnull=True)
+        values["next_due_date"] = Subquery(open_.order_by("due_date").values("due_date")[:1])
+    return projects.update(**values)

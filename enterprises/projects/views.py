@@ -238,6 +238,9 @@ class ProjectDetailPage(CityPageMixin):
             "milestone_error": forms.get("milestone_pk"),
             "can_mark_done": is_provider,
             "can_attach_contract": bool(roles & {Role.ENTERPRISE, Role.CITY_ADMIN}) and running,
+            # Once started, the provider and main content change by change request only.
+            "can_request_change": Role.ENTERPRISE in roles
+            and project.status in (ProjectStatus.IN_PROGRESS, ProjectStatus.COMPLETED),
             "error": error,
         }
         return render(request, self.template, context, status=status)

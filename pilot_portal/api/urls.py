@@ -36,6 +36,7 @@ city_patterns = [
     path("", include("providers.catalogue_api_urls")),
     path("", include("enterprises.matching.api_urls")),
     path("", include("enterprises.projects.api_urls")),
+    path("", include("assessments.api_urls")),
     *city_router.urls,
 ]
 

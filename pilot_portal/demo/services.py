@@ -6,13 +6,16 @@ Idempotent: running it again changes nothing (passwords are reset to the demo pa
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.apps import apps as django_apps
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import translation
 
+from assessments.data.loader import shipped_editions_load
 from enterprises.models import Enterprise
 from pilot_portal.audit.services import with_actor
+from pilot_portal.demo.assessments import demo_accept, demo_assessments
 from pilot_portal.identifiers import check_character
 from pilot_portal.tenancy.models import CITY_ROLES, City, Membership, Province, Role
 from pilot_portal.tenancy.seed import city_load_from_seed, load_seed_file
@@ -72,6 +75,8 @@ def _user(username: str, password: str, *, first_name: str = ""):
 @translation.override("zh-hans")  # demo users' display names are Chinese
 def demo_seed(*, seed_file, password: str) -> DemoSummary:
     data = load_seed_file(seed_file)
+    # Loaded by a migration; loaded again here after a test's flush (idempotent).
+    shipped_editions_load(django_apps)
     provinces = {p["code"]: p["name"] for p in data["provinces"]}
     summary = DemoSummary()
     system = _user("system", password, first_name="系统")
@@ -503,16 +508,19 @@ def _demo_ratings(city, providers, system) -> None:
 # -- projects ----------------------------------------------------------------------------
 
 # Demo enterprises (serials) approved in the city's first batch, so they carry out projects.
-# The demo enterprise itself (serial 1) and its neighbours (2–4) are still applying to the
-# open demo batch; a project needs an approved application.
-APPROVED_SERIALS = (5, 6, 7, 8)
+# 2 and 3 share the demo district officer's district (see `_demo_enterprises`), so the
+# officer's monitoring page has projects to watch: one running well, one completed, and one
+# with an overdue milestone. (They also have applications to the open demo batch, a draft
+# and a submitted one, as 4 has one approved by the district; the demo enterprise itself,
+# serial 1, applies there in person.) A project needs an approved application.
+APPROVED_SERIALS = (2, 3, 6, 8)
 TINY_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 # (key, provider: 0 the demo provider, else its DEMO_APPLICANTS serial; enterprise serial,
 # title, scenarios, contract amount, planned start and end (days from today), the status it
 # is taken to, milestones (title, due in days, done days ago or None), investment lines
 # (category, amount, description, invoice number), work logs (days ago, hours, what)).
 DEMO_PROJECTS = [
-    ("main", 0, 5, "视觉质检与设备联网改造", ["quality", "equipment"], "480000.00", -60, 120,
+    ("main", 0, 3, "视觉质检与设备联网改造", ["quality", "equipment"], "480000.00", -60, 120,
      "in_progress",
      [("设备联网与 OEE 看板上线", -15, 14), ("视觉质检产线验收测试", 10, None)],
      [("software", "180000.00", "AI 视觉质检软件许可（两条产线）", "FP2025000101"),
@@ -533,7 +541,7 @@ DEMO_PROJECTS = [
      [(280, "8.00", "订单与产能数据梳理，确定排产规则。"),
       (210, "7.00", "APS 上线切换，计划员培训。"),
       (130, "6.00", "WMS 库位编码与扫码出入库上线。")]),
-    ("completed", 0, 7, "能耗在线监测改造", ["energy"], "90000.00", -200, -20, "completed",
+    ("completed", 0, 2, "能耗在线监测改造", ["energy"], "90000.00", -200, -20, "completed",
      [("分项计量表安装", -60, 62)],
      [("software", "38000.00", "能耗监测系统许可", "FP2025000301"),
       ("data_devices", "30000.00", "智能电表与采集器", "FP2025000302"),
@@ -545,9 +553,9 @@ DEMO_PROJECTS = [
      [("software", "36000.00", "云端协同设计平台订阅", "FP2024000401"),
       ("consulting", "12000.00", "图纸版本管理规范咨询", "FP2024000402")],
      []),
-    ("chain-service", 91, 5, "设备远程运维接入（链主配套）", ["after_sales"], "52000.00",
+    ("chain-service", 91, 2, "设备远程运维接入（链主配套）", ["after_sales"], "52000.00",
      -45, 90, "in_progress",
-     [("远程运维平台接入", 30, None)],
+     [("设备清单与接入方案确认", -7, None), ("远程运维平台接入", 30, None)],
      [("cloud", "52000.00", "设备远程运维服务一年", "FP2025000501")],
      []),
 ]  # fmt: skip
@@ -594,7 +602,8 @@ def _demo_projects(city, providers, staff, admin) -> None:
     for key, owner, serial, title, scenarios, amount, start, end, status, *rest in DEMO_PROJECTS:
         milestones, lines, worklogs = rest
         provider, enterprise = providers[owner], _demo_enterprise(city, serial)
-        project = Project.objects.filter(enterprise=enterprise, provider=provider, title=title)
+        # By title (not enterprise): a database seeded before the projects moved keeps its own.
+        project = Project.objects.filter(city=city, provider=provider, title=title)
         made[key] = project.first()
         if made[key] is not None:
             continue
@@ -641,17 +650,25 @@ def _demo_projects(city, providers, staff, admin) -> None:
                 data={"date": today - timedelta(days=days_ago), "hours": hours,
                       "description": what},
             )  # fmt: skip
-        for action in {"completed": ["complete"], "accepted": ["complete", "accept"]}.get(
-            status, []
-        ):
+        if status in ("completed", "accepted"):
             project = projects.project_transition(
-                project=project, actor=admin, action=action, comment="演示数据 / demo"
+                project=project, actor=admin, action="complete", comment="演示数据 / demo"
             )
+        if status == "accepted":  # accepted by locking its acceptance assessment
+            demo_accept(project, admin, diagnosed_days_ago=15 - start)
+            project.refresh_from_db()
         if key == "exemplary":
             Project.objects.filter(pk=project.pk).update(
                 exemplary=True, exemplary_results=EXEMPLARY_RESULTS
             )
         made[key] = project
+
+    # Milestones were dated back around the services: set the dates the monitoring page reads.
+    projects.project_schedule_refresh(city=city)
+    demo_assessments(
+        city, admin, demo_enterprise=_demo_enterprise(city, 1),
+        completed_project=made["completed"], waiting=_demo_enterprise(city, 4),
+    )  # fmt: skip
 
     case = ChainCase.objects.filter(city=city, title=CHAIN_TITLE).first()
     if case is None:

@@ -39,6 +39,10 @@ def portal(request):
         "portal_nav_projects": city is not None and policy.can(user, "project.view", city=city),
         "portal_nav_monitoring": city is not None
         and policy.can(user, "project.monitor", city=city),
+        "portal_nav_assessments": city is not None
+        and policy.can(user, "assessment.view", city=city),
+        "portal_nav_assessment_statistics": city is not None
+        and policy.can(user, "assessment.statistics", city=city),
         "portal_memberships": policy.memberships(user),
         "portal_city": city,
         "portal_roles": sorted(policy.roles_in(user, city)) if city else [],

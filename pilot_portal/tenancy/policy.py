@@ -170,6 +170,12 @@ RULES: dict[str, Rule] = {
     "project.create": Rule(frozenset({Role.ENTERPRISE, Role.CITY_ADMIN})),
     "project.monitor": Rule(OVERSEERS | {Role.DISTRICT_OFFICER}),
     "worklog.create": Rule(frozenset({Role.PROVIDER})),
+    # Digital-level assessments. Which assessments a role sees is `assessments.selectors`.
+    "assessment.view": Rule(ENTERPRISE_READERS | {Role.ASSESSOR}),
+    "assessment.create": Rule(frozenset({Role.CITY_ADMIN, Role.ASSESSOR, Role.ENTERPRISE})),
+    "assessment.assign": Rule(frozenset({Role.CITY_ADMIN})),  # assign, lock, revise
+    "assessment.statistics": Rule(OVERSEERS | {Role.DISTRICT_OFFICER, Role.FINANCE_OFFICER}),
+    "assessment.report": Rule(CITY_STAFF | {Role.ASSESSOR}),  # report PDFs are jobs
 }
 
 
@@ -268,6 +274,8 @@ def enterprise_ids_in(user, city: City) -> set[int]:
 def project_scope(user, city: City) -> Q:
     """A filter on projects this user sees: as their enterprises, plus a provider's own."""
     scope = enterprise_scope(user, city, prefix="enterprise__")
+    if not scope:  # the whole city: don't narrow it (an empty Q ORed with X is just X)
+        return scope
     own = provider_ids_in(user, city)
     if own:
         scope |= Q(provider_id__in=own)

@@ -166,3 +166,60 @@ def test_a_project_goes_from_creation_to_completion(page, live_server, project_w
         row = page.locator(f"tr[data-project='{project.pk}']")
         expect(row.locator("[data-status]")).to_have_attribute("data-status", "completed")
         expect(row).to_contain_text("80,000.00")
+
+
+def test_a_started_project_changes_provider_through_a_change_request(
+    page, live_server, project_world
+):
+    # given: the project is in progress with PROVIDER; the enterprise is in a district with
+    # its officer
+    from decimal import Decimal
+
+    from tests.factories import DistrictFactory
+
+    city, enterprise = project_world["city"], project_world["enterprise"]
+    district = DistrictFactory(city=city, name="浏览器区")
+    enterprise.district = district
+    enterprise.save(update_fields=["district"])
+    MembershipFactory(
+        user=UserFactory(username="project-officer"), city=city, role="district_officer",
+        district=district,
+    )  # fmt: skip
+    today = timezone.localdate()
+    project = Project.objects.create(
+        city=city, enterprise=enterprise, provider=project_world["provider"], title=TITLE,
+        contract_amount=Decimal("200000.00"), planned_start=today,
+        planned_end=today + datetime.timedelta(days=180), status="in_progress",
+        created_by=project_world["users"]["project-enterprise"],
+    )  # fmt: skip
+
+    # the enterprise asks, from the project's page, for the other provider
+    sign_in(page, live_server, "project-enterprise")
+    open_project(page, live_server, city, project)
+    page.get_by_test_id("request-change").click()
+    expect(page.locator("#id_project")).to_have_value(str(project.pk))
+    page.locator("#id_kind").select_option("new_entity")
+    page.locator("#id_description").fill("原服务商驻场人员撤离，更换为另一家服务商继续实施。")
+    page.locator("#id_provider").select_option(label="另一家服务商")
+    page.locator("button.primary[type=submit]").click()
+    expect(page.get_by_test_id("project-changes")).to_contain_text("另一家服务商")
+    change_url = page.url
+    log_out(page)
+
+    # the district approves it, the city records it
+    for username, action in (("project-officer", "district-approve"),
+                             ("project-city-admin", "record")):  # fmt: skip
+        sign_in(page, live_server, username)
+        page.goto(change_url)
+        page.locator("#change-comment").fill("同意")
+        page.locator(f"button[data-action={action}]").click()
+        expect(page.get_by_test_id("change-status")).to_have_attribute(
+            "data-status", "recorded" if action == "record" else "district_approved"
+        )
+        log_out(page)
+
+    # the project now has the other provider, and its history says why
+    sign_in(page, live_server, "project-enterprise")
+    open_project(page, live_server, city, project)
+    expect(page.get_by_test_id("provider")).to_have_text("另一家服务商")
+    expect(page.get_by_test_id("changed-by-request")).to_contain_text(f"{PROVIDER} → 另一家服务商")

@@ -277,3 +277,46 @@ def project_objects(city: City, actor) -> None:
         city=city, title=f"{MARKER} 链", leader_enterprise=enterprise, created_by=actor
     )
     chain.projects.add(project)
+
+
+@builder
+def assessment_objects(city: City, actor) -> None:
+    """City B's marked enterprise has a draft diagnosis by B's assessor (a step, an evidence
+    file) and a locked acceptance of its project: marked findings, answers and explanation."""
+    from decimal import Decimal
+
+    from assessments.models import Assessment, AssessmentEvidence, AssessmentStep
+    from assessments.templates import current_edition
+    from enterprises.models import Enterprise, Project
+    from pilot_portal.documents.services import document_create
+    from tests.factories import MembershipFactory, UserFactory
+
+    enterprise = Enterprise.objects.filter(city=city, name__startswith=MARKER).first()
+    project = Project.objects.filter(city=city, title__startswith=MARKER).first()
+    assessor = UserFactory(username=f"{MARKER}-assessor")
+    MembershipFactory(city=city, role="assessor", user=assessor)
+    edition = current_edition(city)
+    diagnosis = Assessment.objects.create(
+        city=city, enterprise=enterprise, kind="diagnosis", edition=edition, assessor=assessor,
+        answers={"network": ["b"]}, scenes={"quality": 1}, total_score=Decimal("2.00"),
+        dimension_scores={"foundation": "2.00"}, explanation={"summary_zh": MARKER},
+        findings=f"{MARKER} 问题清单", created_by=actor,
+    )  # fmt: skip
+    AssessmentStep.objects.create(
+        assessment=diagnosis, action="assign", from_status="draft", to_status="draft",
+        actor=actor, actor_role="city_admin", comment=f"{MARKER} 指派",
+    )  # fmt: skip
+    document = document_create(
+        city=city, name=f"{MARKER}-evidence.pdf", content=f"%PDF-1.4 {MARKER}".encode(),
+        content_type="application/pdf", actor=assessor, purpose="assessment_evidence",
+    )  # fmt: skip
+    AssessmentEvidence.objects.create(
+        city=city, assessment=diagnosis, indicator_code="equipment_systems", document=document,
+        created_by=assessor,
+    )  # fmt: skip
+    Assessment.objects.create(
+        city=city, enterprise=enterprise, project=project, kind="acceptance", edition=edition,
+        assessor=assessor, status="locked", total_score=Decimal("61.50"), level=3,
+        explanation={"summary_zh": MARKER}, findings=f"{MARKER} 验收结论", created_by=actor,
+        locked_by=actor,
+    )  # fmt: skip

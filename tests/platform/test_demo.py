@@ -209,6 +209,37 @@ def test_the_city_s_provider_runs_a_project_with_milestones_lines_and_work_logs(
 
 
 @pytest.mark.parametrize("code", ["shenyang", "xiamen", "xinxiang"])
+def test_the_demo_district_officer_watches_projects_in_the_district(demo, code, client):
+    from enterprises.models import Project
+    from enterprises.projects import monitoring
+    from pilot_portal.tenancy import policy
+
+    city = City.objects.get(code=code)
+    officer = get_user_model().objects.get(username=f"{code}-district_officer")
+    district = officer.memberships.get().district
+
+    seen = Project.objects.filter(policy.project_scope(officer, city))
+    attention = monitoring.attention_list(city=city, user=officer)
+    client.force_login(officer)
+    page = client.get(f"/c/{code}/projects/monitoring/")
+
+    assert seen.count() >= 3
+    assert set(seen.values_list("enterprise__district", flat=True)) == {district.pk}
+    assert {"in_progress", "completed"} <= set(seen.values_list("status", flat=True))
+    overdue = list(monitoring.overdue_milestones(city=city, user=officer))
+    assert overdue and all(m.project.enterprise.district_id == district.pk for m in overdue)
+    assert any(p.overdue_milestones for p in attention)
+    assert page.status_code == 200
+    assert page.context["attention_count"] >= 1 and page.context["overdue_count"] >= 1
+    # the kept dates match the rows (the demo dates milestones back around the services)
+    for project in seen.prefetch_related("milestones", "worklogs"):
+        open_dues = [m.due_date for m in project.milestones.all() if m.done_at is None]
+        logs = [w.date for w in project.worklogs.all()]
+        assert project.next_due_date == min(open_dues, default=None)
+        assert project.last_worklog_date == max(logs, default=None)
+
+
+@pytest.mark.parametrize("code", ["shenyang", "xiamen", "xinxiang"])
 def test_an_exemplary_accepted_project_a_completed_one_and_a_chain_case(demo, code):
     from enterprises.models import ChainCase, Project
 

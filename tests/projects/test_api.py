@@ -20,6 +20,7 @@ from tests.factories import (
     ProductFactory,
     ProviderFactory,
     ProviderSelectionFactory,
+    acceptance_locked,
 )
 
 pytestmark = pytest.mark.django_db
@@ -170,6 +171,9 @@ def test_a_project_from_creation_to_acceptance_through_the_api(world):
     assert invoice.json()["evidence_url"].endswith(f"/documents/{evidence}/download/")
 
     assert step(world, project, "complete", "owner").json()["status"] == "completed"
+    refused = step(world, project, "accept", "admin")  # no locked acceptance assessment yet
+    assert refused.status_code == 409 and "acceptance assessment" in refused.json()["detail"]
+    acceptance_locked(project)
     accepted = step(world, project, "accept", "admin")
     assert accepted.status_code == 200
     detail = accepted.json()
@@ -268,6 +272,8 @@ def test_lines_are_frozen_after_acceptance_and_a_correction_with_a_reason_is_kep
     project = made(world)
     original = line(world, project, amount="80000.00", user="staff").json()
     for action, user in [("start", "owner"), ("complete", "owner"), ("accept", "admin")]:
+        if action == "accept":
+            acceptance_locked(project)
         assert step(world, project, action, user).status_code == 200
 
     refused = line(world, project, category="cloud", amount="1000.00")
@@ -361,6 +367,27 @@ def test_patch_is_for_the_enterprise_or_the_city_while_planned(world):
     assert moved.json()["planned_end"] == "2027-03-31"
 
 
+def test_a_planned_project_s_provider_and_scenarios_change_by_patch(world):
+    # given: a planned project with the provider's light solution
+    project = made(world)
+    detail = url(world, f"{project.pk}/")
+    not_pooled = ProviderFactory()
+
+    # when
+    refused = api(world["owner"]).patch(detail, {"provider": not_pooled.pk}, format="json")
+    changed = api(world["owner"]).patch(
+        detail, {"provider": world["other_provider"].pk, "scenarios": ["energy"]}, format="json"
+    )
+
+    # then
+    assert refused.status_code == 400 and "provider" in refused.json()
+    assert changed.status_code == 200, changed.json()
+    body = changed.json()
+    assert (body["provider"], body["scenarios"], body["products"]) == (
+        world["other_provider"].pk, ["energy"], [],  # the old provider's solution is dropped
+    )  # fmt: skip
+
+
 def test_another_citys_project_is_not_found(world):
     there = CityFactory()
     elsewhere = approved_enterprise(there)
@@ -431,6 +458,8 @@ def test_list_filters_are_checked_and_applied(world):
             city=world["city"], project=project, date=today, hours=Decimal("1"),
             description="x", created_by=world["staff"],
         )  # fmt: skip
+    # written around the services: the correction path recomputes the kept dates
+    services.project_schedule_refresh(project_ids=[busy.pk, overdue.pk])
     Project.objects.filter(pk=busy.pk).update(status="in_progress")
     admin = api(world["admin"])
 

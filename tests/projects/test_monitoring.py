@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from enterprises.models import Milestone, Project, WorkLog
-from enterprises.projects import monitoring
+from enterprises.projects import monitoring, services
 from tests.factories import (
     CityFactory,
     DistrictFactory,
@@ -34,18 +34,23 @@ def build_project(enterprise, provider, *, status="in_progress", title=None, **e
 
 
 def log_work(project, days_ago: int):
-    return WorkLog.objects.create(
+    """A log straight into the database; the correction path sets the project's date."""
+    log = WorkLog.objects.create(
         city=project.city, project=project, hours=Decimal("4.00"), description="调试",
         date=timezone.localdate() - timedelta(days=days_ago), created_by=UserFactory(),
     )  # fmt: skip
+    services.project_schedule_refresh(project_ids=[project.pk])
+    return log
 
 
 def milestone(project, *, due_in: int, done=False, title="上线"):
-    return Milestone.objects.create(
+    made = Milestone.objects.create(
         city=project.city, project=project, title=title,
         due_date=timezone.localdate() + timedelta(days=due_in),
         done_at=timezone.now() if done else None,
     )  # fmt: skip
+    services.project_schedule_refresh(project_ids=[project.pk])
+    return made
 
 
 @pytest.fixture
@@ -178,10 +183,63 @@ def test_the_page_runs_a_fixed_number_of_queries(
     client.force_login(world["admin"])
     url = reverse("project-monitoring", kwargs={"city_code": world["city"].code})
 
-    # session, user, memberships, city; status counts, 3 breakdowns (district, sector,
-    # provider), the attention list and its count, overdue milestones and their count.
-    with django_assert_max_num_queries(12):
+    # session, user, memberships, city; projects by (district, sector, status), by (provider,
+    # status), the providers' names; the attention list's count and page, the overdue
+    # milestones' count and page.
+    with django_assert_max_num_queries(11):
         response = client.get(url)
 
     assert response.status_code == 200
     assert len(response.context["attention"]) == size
+
+
+def test_the_long_lists_are_paged_most_overdue_first(world, client, monkeypatch):
+    # given: five projects needing attention, two overdue milestones; pages of two
+    monkeypatch.setattr(monitoring, "PAGE_SIZE", 2)
+    e1, e2, e3 = world["enterprises"]
+    later = build_project(e1, world["alpha"], title="逾期三天")
+    milestone(later, due_in=-3, title="里程碑甲")
+    log_work(later, days_ago=1)
+    earlier = build_project(e2, world["alpha"], title="逾期十天")
+    milestone(earlier, due_in=-10, title="里程碑乙")
+    milestone(earlier, due_in=5, title="未到期")
+    log_work(earlier, days_ago=1)
+    quiet = build_project(e3, world["beta"], title="五十天无记录")
+    log_work(quiet, days_ago=50)
+    quieter = build_project(e3, world["beta"], title="九十天无记录")
+    log_work(quieter, days_ago=90)
+    build_project(e1, world["beta"], title="从未记录")
+    url = reverse("project-monitoring", kwargs={"city_code": world["city"].code})
+    client.force_login(world["admin"])
+
+    # when
+    first = client.get(url)
+    second = client.get(url, {"attention_page": 2, "overdue_page": 1})
+    third = client.get(url, {"attention_page": 3})
+    overdue_second = client.get(url, {"overdue_page": 2})
+
+    # then: counts over everything, rows a page at a time, the pager keeps the other list's page
+    assert [p.title for p in first.context["attention"]] == ["逾期十天", "逾期三天"]
+    assert [p.title for p in second.context["attention"]] == ["从未记录", "九十天无记录"]
+    assert [p.title for p in third.context["attention"]] == ["五十天无记录"]
+    assert first.context["attention_count"] == 5 and first.context["overdue_count"] == 2
+    assert [m.title for m, _days in first.context["overdue"]] == ["里程碑乙", "里程碑甲"]
+    assert overdue_second.context["overdue_page"].number == 1  # past the last page: the last
+    body = second.content.decode()
+    assert 'data-testid="attention-count">5<' in body
+    assert 'href="?overdue_page=1&amp;attention_page=1#attention"' in body
+    assert 'href="?overdue_page=1&amp;attention_page=3#attention"' in body
+
+
+def test_a_district_officer_s_overdue_milestones_are_their_district_s(world):
+    e1, _e2, e3 = world["enterprises"]
+    east = build_project(e1, world["alpha"], title="东区项目")
+    milestone(east, due_in=-2, title="东区里程碑")
+    west = build_project(e3, world["alpha"], title="西区项目")
+    milestone(west, due_in=-2, title="西区里程碑")
+
+    mine = monitoring.overdue_milestones(city=world["city"], user=world["officer"])
+    everyone = monitoring.overdue_milestones(city=world["city"], user=world["admin"])
+
+    assert [m.title for m in mine] == ["东区里程碑"]
+    assert sorted(m.title for m in everyone) == ["东区里程碑", "西区里程碑"]

@@ -20,6 +20,7 @@ from tests.factories import (
     ProductFactory,
     ProviderFactory,
     ProviderSelectionFactory,
+    acceptance_locked,
 )
 
 pytestmark = pytest.mark.django_db
@@ -362,6 +363,7 @@ def test_the_status_moves_with_the_parties_actions(world):
     assert list(project.steps.values_list("action", "comment")) == [
         ("start", "进场"), ("complete", ""),
     ]  # fmt: skip
+    acceptance_locked(project)
     assert admin.post(url, {"action": "accept"}).status_code == 302
 
 

@@ -17,6 +17,7 @@ from tests.factories import (
     MembershipFactory,
     ProviderFactory,
     ProviderSelectionFactory,
+    acceptance_locked,
 )
 
 pytestmark = pytest.mark.django_db
@@ -101,6 +102,9 @@ def test_status_steps_are_recorded_and_illegal_ones_refused(world):
     with pytest.raises(NotAllowed):  # the provider does not declare completion
         services.project_transition(project=project, actor=world["staff"], action="complete")
     services.project_transition(project=project, actor=world["owner"], action="complete")
+    with pytest.raises(Conflict):  # acceptance is the acceptance assessment's, once locked
+        services.project_transition(project=project, actor=world["admin"], action="accept")
+    acceptance_locked(project)
     project = services.project_transition(project=project, actor=world["admin"], action="accept")
     assert project.status == "accepted"
     assert list(ProjectStep.objects.filter(project=project).values_list("action", flat=True)) == [

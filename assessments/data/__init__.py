@@ -1,0 +1,1 @@
+"""The shipped questionnaire editions (edition-<code>.json) and their loader."""
