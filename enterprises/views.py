@@ -117,6 +117,12 @@ class EnterpriseDetailPage(CityPageMixin):
                 "enterprise_file": enterprise_file_card(request, enterprise),
                 "change_requests": enterprise.change_requests.order_by("-updated_at"),
                 "can_request_change": Role.ENTERPRISE in roles,
+                # Read through the reverse relation: the assessments app builds on this one.
+                # Whoever sees the enterprise sees its assessments (assessments.selectors).
+                "assessments": enterprise.assessments.order_by("-updated_at", "-pk"),
+                "can_order_assessment": policy.can(
+                    request.user, "assessment.assign", city=request.city
+                ),
             },
         )
 

@@ -228,3 +228,20 @@ def test_a_returned_application_is_corrected_and_submitted_again(demo, client):
     application.refresh_from_db()
     assert application.status == "submitted"
     assert application.declares_not_in_2022_pilot is True
+
+
+def test_the_enterprise_file_lists_its_assessments_and_the_city_orders_a_diagnosis(demo, client):
+    enterprise = demo_enterprise()
+    url = f"/c/xiamen/enterprises/{enterprise.pk}/"
+    diagnosis = enterprise.assessments.get(kind="diagnosis")
+
+    admin_page = as_user(client, "xiamen-city_admin").get(url).content.decode()
+    owner_page = as_user(client, "xiamen-enterprise").get(url).content.decode()
+
+    title = admin_page.split("<title>")[1].split("</title>")[0]
+    assert "<section" not in title and enterprise.name in title
+    for page in (admin_page, owner_page):
+        assert f"/c/xiamen/assessments/{diagnosis.pk}/" in page
+        assert f"{diagnosis.total_score}" in page
+    assert f"assessments/new/?enterprise={enterprise.pk}&amp;kind=diagnosis" in admin_page
+    assert "assessments/new/" not in owner_page  # enterprises don't order official ones
