@@ -33,6 +33,10 @@ city_pages = [
     path("projects/", include("enterprises.projects.more_urls")),
     path("assessments/", include("assessments.report_urls")),
     path("assessments/", include("assessments.urls")),
+    path("subsidies/", include("subsidies.calculator_urls")),
+    path("subsidies/", include("subsidies.publicity_urls")),
+    path("subsidies/", include("subsidies.rulebook_urls")),
+    path("subsidies/", include("subsidies.urls")),
 ]
 
 urlpatterns = [
@@ -51,6 +55,7 @@ urlpatterns = [
     # Public pages, no login: publicity, pool and catalogue of each city.
     path("public/<slug:city_code>/", include("providers.public_urls")),
     path("public/<slug:city_code>/showcase/", include("enterprises.projects.public_urls")),
+    path("public/<slug:city_code>/subsidies/", include("subsidies.public_urls")),
     path("c/<slug:city_code>/", include(city_pages)),
 ]
 

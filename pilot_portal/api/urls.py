@@ -37,6 +37,9 @@ city_patterns = [
     path("", include("enterprises.matching.api_urls")),
     path("", include("enterprises.projects.api_urls")),
     path("", include("assessments.api_urls")),
+    path("", include("subsidies.preview_api_urls")),
+    path("", include("subsidies.publicity_api_urls")),
+    path("", include("subsidies.api_urls")),
     *city_router.urls,
 ]
 

@@ -176,6 +176,16 @@ RULES: dict[str, Rule] = {
     "assessment.assign": Rule(frozenset({Role.CITY_ADMIN})),  # assign, lock, revise
     "assessment.statistics": Rule(OVERSEERS | {Role.DISTRICT_OFFICER, Role.FINANCE_OFFICER}),
     "assessment.report": Rule(CITY_STAFF | {Role.ASSESSOR}),  # report PDFs are jobs
+    # Subsidies (issue 7). Which claims a role sees is `subsidy_claim_scope` below.
+    "subsidy.preview": Rule(EVERY_ROLE),  # the calculator
+    "subsidy.view": Rule(ENTERPRISE_READERS | {Role.PROVIDER}),
+    "subsidy.compute": Rule(frozenset({Role.CITY_ADMIN})),  # create and recompute claims
+    "subsidy.approve": Rule(frozenset({Role.CITY_ADMIN})),  # approve, void, claw back
+    "subsidy.disburse": Rule(frozenset({Role.FINANCE_OFFICER})),  # the ledger
+    "subsidy.publicity": Rule(frozenset({Role.CITY_ADMIN})),  # publish, objections
+    "subsidy.funds": Rule(OVERSEERS | {Role.FINANCE_OFFICER}),  # fund pools, simulation
+    "subsidy.rulebook": Rule(frozenset({Role.CITY_ADMIN})),  # new rulebook versions
+    "subsidy.export": Rule(CITY_STAFF),  # xlsx and PDF jobs
 }
 
 
@@ -275,6 +285,19 @@ def project_scope(user, city: City) -> Q:
     """A filter on projects this user sees: as their enterprises, plus a provider's own."""
     scope = enterprise_scope(user, city, prefix="enterprise__")
     if not scope:  # the whole city: don't narrow it (an empty Q ORed with X is just X)
+        return scope
+    own = provider_ids_in(user, city)
+    if own:
+        scope |= Q(provider_id__in=own)
+    return scope
+
+
+def subsidy_claim_scope(user, city: City) -> Q:
+    """A filter on claims this user sees: as their enterprises (the whole city for its
+    administrators, finance and audit; the district for a district officer; an enterprise its
+    own), plus the claims made out to a provider the user acts for."""
+    scope = enterprise_scope(user, city, prefix="enterprise__")
+    if not scope:  # the whole city
         return scope
     own = provider_ids_in(user, city)
     if own:
