@@ -18,7 +18,7 @@ from pilot_portal.errors import InvalidInput
 from pilot_portal.tenancy.models import Batch
 from subsidies.models import ClaimStatus, SubsidyClaim
 from subsidies.rulebook import Rulebook
-from subsidies.rules import ZERO, Facts
+from subsidies.rules import ZERO, Facts, money
 
 # Claims whose approval counts as "granted" against caps and category totals.
 GRANTED_STATUSES = (ClaimStatus.APPROVED, ClaimStatus.PARTIALLY_PAID, ClaimStatus.PAID)
@@ -99,7 +99,7 @@ def facts_for_claims(claims: list[SubsidyClaim], rulebook: Rulebook) -> dict[int
     result = {}
     for claim in claims:
         inputs = claim.inputs or {}
-        money = {k: Decimal(inputs[k]) for k in MONEY_INPUTS if k in inputs}
+        amounts = {k: money(Decimal(inputs[k])) for k in MONEY_INPUTS if k in inputs}
         own = claim.approved_amount if claim.status in GRANTED_STATUSES else ZERO
         own = (own or ZERO) - claim.clawed_back_amount if own else ZERO
         key = _grant_key(claim.enterprise_id, claim.provider_id, claim.kind, _year_of(claim))
@@ -109,12 +109,12 @@ def facts_for_claims(claims: list[SubsidyClaim], rulebook: Rulebook) -> dict[int
             "level": level,
             "eligible_investment": investments.get(claim.project_id, ZERO)
             if claim.project_id
-            else money.get("eligible_investment", ZERO),
-            "fee": money.get("fee", ZERO),
+            else amounts.get("eligible_investment", ZERO),
+            "fee": amounts.get("fee", ZERO),
             "units": int(inputs.get("units", 0)),
-            "loan_interest": money.get("loan_interest", ZERO),
-            "requested": money.get("requested"),
-            "granted_elsewhere": money.get("granted_elsewhere", ZERO),
+            "loan_interest": amounts.get("loan_interest", ZERO),
+            "requested": amounts.get("requested"),
+            "granted_elsewhere": amounts.get("granted_elsewhere", ZERO),
             "already_granted_this_line": max(granted.get(key, ZERO) - own, ZERO),
             "programme_used_in_category": max(category_used.get(line.category, ZERO) - own, ZERO),
             **enterprise_flags(claim.enterprise, today),
@@ -162,7 +162,7 @@ def _eligible_investments(project_ids) -> dict[int, Decimal]:
         .annotate(total=Sum("amount"))
         .values_list("project_id", "total")
     )
-    return {pk: max(total or ZERO, ZERO) for pk, total in rows}
+    return {pk: money(max(total or ZERO, ZERO)) for pk, total in rows}
 
 
 def _batch_indexes(city_id, enterprise_ids) -> dict[int, int]:

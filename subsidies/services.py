@@ -31,6 +31,8 @@ from subsidies.ledger import claw_back, pay
 from subsidies.models import (
     ClaimStatus,
     ClaimStep,
+    LedgerEntry,
+    LedgerKind,
     RulebookVersion,
     SubsidyClaim,
     SubsidyComputation,
@@ -445,3 +447,32 @@ def _blacklist(actor, enterprise: Enterprise, reason: str) -> None:
     enterprise.save(update_fields=["blacklisted_until", "blacklist_reason"])
     audit_record(actor=actor, action="enterprise.blacklist", city=enterprise.city, obj=enterprise,
                  reason=reason, data={"until": enterprise.blacklisted_until})  # fmt: skip
+
+
+@transaction.atomic
+def clawback_refund(actor, claim, *, amount, reference: str, paid_on: date | None = None):
+    """Record money the recipient paid back on a voided claim (finance). Never more than it
+    still owes after offsets and earlier refunds."""
+    from subsidies.ledger import claim_outstanding
+
+    amount = _money(amount, "amount")
+    reference = (reference or "").strip()
+    if not reference:
+        raise InvalidInput("请填写银行流水号 / the bank reference is required", field="reference")
+    claim = _for_update(claim)
+    if Role.FINANCE_OFFICER not in claim_roles(actor, claim):
+        raise NotAllowed("只有财政人员可以登记退款 / only the finance officer records refunds")
+    owed = claim_outstanding(claim) if claim.status == ClaimStatus.VOID else Decimal("0")
+    if amount > owed:
+        raise Conflict(
+            f"超过应追回余额 {owed} / more than the {owed} still owed back", status=claim.status
+        )
+    entry = LedgerEntry.objects.create(
+        city_id=claim.city_id, claim=claim, kind=LedgerKind.REFUND, amount=amount,
+        paid_on=paid_on or timezone.localdate(), reference=reference, recorded_by=actor,
+    )  # fmt: skip
+    _step(claim, "refund", actor, Role.FINANCE_OFFICER, claim.status, comment=reference,
+          amount=amount)  # fmt: skip
+    audit_record(actor=actor, action="subsidy.refund", city=claim.city, obj=claim,
+                 reason=reference, data={"amount": amount, "owed_before": owed})  # fmt: skip
+    return entry
