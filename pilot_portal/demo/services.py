@@ -16,6 +16,7 @@ from assessments.data.loader import shipped_editions_load
 from enterprises.models import Enterprise
 from pilot_portal.audit.services import with_actor
 from pilot_portal.demo.assessments import demo_accept, demo_assessments
+from pilot_portal.demo.subsidies import demo_subsidies
 from pilot_portal.identifiers import check_character
 from pilot_portal.tenancy.models import CITY_ROLES, City, Membership, Province, Role
 from pilot_portal.tenancy.seed import city_load_from_seed, load_seed_file
@@ -678,6 +679,11 @@ def _demo_projects(city, providers, staff, admin) -> None:
         )  # fmt: skip
         with_actor(case, admin).save()
         case.projects.set([made["chain-design"], made["chain-service"]])
+
+    demo_subsidies(
+        city, exemplary=made["exemplary"], chain=made["chain-design"],
+        diagnosed=_demo_enterprise(city, 1),
+    )  # fmt: skip
 
 
 def _demo_demands(city) -> None:

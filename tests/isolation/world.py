@@ -6,7 +6,9 @@ When you add a tenant-owned model, register a builder here; the suite fails and
 names the model until you do.
 """
 
+import json
 from collections.abc import Callable
+from datetime import date
 
 from django.apps import apps
 
@@ -319,4 +321,74 @@ def assessment_objects(city: City, actor) -> None:
         assessor=assessor, status="locked", total_score=Decimal("61.50"), level=3,
         explanation={"summary_zh": MARKER}, findings=f"{MARKER} 验收结论", created_by=actor,
         locked_by=actor,
+    )  # fmt: skip
+
+
+@builder
+def subsidy_objects(city: City, actor) -> None:
+    """City B's marked enterprise has a paid-in-part transformation claim on a closed publicity
+    with an objection, under a marked rulebook version; the fund pools carry the marker."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from enterprises.models import Enterprise, Project
+    from subsidies.models import (
+        ClaimStep,
+        FundPool,
+        LedgerEntry,
+        Objection,
+        Publicity,
+        PublicityItem,
+        RulebookVersion,
+        SubsidyClaim,
+        SubsidyComputation,
+    )
+    from subsidies.rulebook import DATA_DIR
+
+    enterprise = Enterprise.objects.filter(city=city, name__startswith=MARKER).first()
+    project = Project.objects.filter(city=city, title__startswith=MARKER).first()
+    data = json.loads((DATA_DIR / "shenyang.json").read_text(encoding="utf-8"))
+    version = RulebookVersion.objects.create(
+        city=city, version=f"{MARKER}-v", effective_from=date(2099, 1, 1), data=data,
+        note=f"{MARKER} 规则", created_by=actor,
+    )  # fmt: skip
+    for source in ("central", "local"):
+        FundPool.objects.update_or_create(
+            city=city, source=source,
+            defaults={"amount": Decimal("150000000.00"), "note": f"{MARKER} 资金"},
+        )  # fmt: skip
+    claim = SubsidyClaim.objects.create(
+        city=city, kind="transformation", enterprise=enterprise, project=project,
+        status="partially_paid", approved_amount=Decimal("123456.78"),
+        paid_amount=Decimal("100000.00"), inputs={"note": MARKER}, created_by=actor,
+        instalment_plan=[{"no": 1, "share": "1", "amount": "123456.78"}],
+    )  # fmt: skip
+    computation = SubsidyComputation.objects.create(
+        city=city, claim=claim, rulebook=version, facts={"note": MARKER}, inputs_digest=MARKER,
+        amount=Decimal("123456.78"), eligible=True, explanation_zh=f"{MARKER} 说明",
+        explanation_en=MARKER, created_by=actor,
+    )  # fmt: skip
+    SubsidyClaim.objects.filter(pk=claim.pk).update(computation=computation)
+    ClaimStep.objects.create(
+        claim=claim, action="approve", from_status="computed", to_status="approved",
+        actor=actor, actor_role="city_admin", comment=f"{MARKER} 核定",
+    )  # fmt: skip
+    LedgerEntry.objects.create(
+        city=city, claim=claim, kind="payment", amount=Decimal("100000.00"), instalment=1,
+        paid_on=date(2026, 1, 5), reference=f"{MARKER}-bank", recorded_by=actor,
+    )  # fmt: skip
+    today = timezone.localdate()
+    publicity = Publicity.objects.create(
+        city=city, title=f"{MARKER} 公示", starts_on=today - timedelta(days=10),
+        ends_on=today - timedelta(days=3), contact=MARKER, published_by=actor,
+    )  # fmt: skip
+    item = PublicityItem.objects.create(
+        city=city, publicity=publicity, claim=claim, recipient_name=f"{MARKER}企业",
+        amount=Decimal("123456.78"),
+    )  # fmt: skip
+    Objection.objects.create(
+        city=city, item=item, raised_by=f"{MARKER} 举报人", content=f"{MARKER} 异议",
+        recorded_by=actor,
     )  # fmt: skip

@@ -300,3 +300,34 @@ def test_award_claims_check_their_inputs_and_recipient():
         inputs={"fee": "9000"},
     )  # fmt: skip
     assert claim.amount == D("7000.00")  # Shenyang: diagnosis ≤ 7,000 per enterprise
+
+
+def test_recomputing_the_whole_city_costs_the_same_queries_for_3_or_30_claims(
+    django_assert_max_num_queries,
+):
+    world = subsidy_world()
+
+    def add(n):
+        for _ in range(n):
+            enterprise = EnterpriseFactory(city=world["city"])
+            project = accepted_project(world, software="300000", enterprise=enterprise)
+            services.claim_for_project(world["admin"], project)
+            project.investments.create(
+                city=project.city, category="cloud", amount=D("20000"), description="云",
+                created_by=world["owner"],
+            )  # fmt: skip
+
+    add(3)
+    with django_assert_max_num_queries(40) as small:
+        assert services.claims_recompute(world["admin"], world["city"])["changed"] == 3
+    add(27)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        summary = services.claims_recompute(world["admin"], world["city"])
+    assert summary["changed"] == 27  # the first three are unchanged since
+    assert services.claims_recompute(world["admin"], world["city"])["changed"] == 0
+    amounts = set(
+        SubsidyClaim.objects.filter(city=world["city"]).values_list(
+            "computation__amount", flat=True
+        )
+    )
+    assert amounts == {D("160000.00")}
