@@ -152,3 +152,14 @@ class FundStatusAPI(CityScopedMixin, generics.GenericAPIView):
 
 
 ACTIONS = ("approve", "disburse", "void", "recompute", "refund")
+
+
+class ClaimsRecomputeAPI(CityScopedMixin, generics.GenericAPIView):
+    """POST: recompute every computed claim of the city under today's rulebook (city admin);
+    answers how many claims were looked at and how many got a new computation."""
+
+    action_required = "subsidy.compute"
+
+    @extend_schema(request=None, responses={200: OpenApiResponse(description="summary")})
+    def post(self, request, city_code):
+        return Response(services.claims_recompute(request.user, self.city))

@@ -7,12 +7,16 @@ from subsidies.api import (
     ClaimActionAPI,
     ClaimDetailAPI,
     ClaimListAPI,
+    ClaimsRecomputeAPI,
     FundStatusAPI,
     ProjectSubsidyAPI,
 )
 
 urlpatterns = [
     path("subsidy-claims/", ClaimListAPI.as_view(), name="subsidy-claim-list"),
+    path(
+        "subsidy-claims/recompute/", ClaimsRecomputeAPI.as_view(), name="subsidy-claims-recompute"
+    ),
     path("subsidy-claims/<int:pk>/", ClaimDetailAPI.as_view(), name="subsidy-claim-detail"),
     *[
         path(

@@ -149,3 +149,17 @@ def test_fund_status_shows_the_split():
     assert body["remaining"] == "1300000.00" and body["ecosystem_cap"] == "200000.00"
     assert body["enterprise_share"] == "1.0000"
     assert api(world["owner"]).get(url(world, "subsidy-funds/")).status_code == 403
+
+
+def test_the_city_admin_recomputes_every_claim_at_once():
+    world = subsidy_world()
+    project = accepted_project(world, software="300000")
+    services.claim_for_project(world["admin"], project)
+    project.investments.create(
+        city=project.city, category="cloud", amount=D("100000"), description="云",
+        created_by=world["owner"],
+    )  # fmt: skip
+    assert api(world["finance"]).post(url(world, "subsidy-claims/recompute/")).status_code == 403
+    body = api(world["admin"]).post(url(world, "subsidy-claims/recompute/")).json()
+    assert (body["claims"], body["changed"]) == (1, 1)
+    assert SubsidyClaim.objects.get(project=project).amount == D("200000.00")
