@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from pilot_portal.tenancy.models import City, CityScopedQuerySet
@@ -75,7 +76,7 @@ class RulebookVersion(models.Model):
 
 class ClaimStatus(models.TextChoices):
     COMPUTED = "computed", _("Computed")
-    APPROVED = "approved", _("Approved")
+    APPROVED = "approved", pgettext_lazy("subsidy claim", "Approved")
     PARTIALLY_PAID = "partially_paid", _("Partially paid")
     PAID = "paid", _("Paid")
     VOID = "void", _("Void")

@@ -146,6 +146,21 @@ class InstalmentSchedule:
 
 
 @dataclass(frozen=True)
+class FallingRate:
+    """退坡: from the `from_batch`-th enrolment batch on, the line's rate is multiplied by
+    `factor` (caps unchanged). Steps of one line never rise, so a later batch never gets more."""
+
+    line: str
+    from_batch: int
+    factor: Decimal
+    source: str
+
+
+# Lines whose amount is a rate of something, the only ones a falling rate can lower.
+RATED_KINDS = (RATE_BY_LEVEL, SHARE_OF_FEE, INTEREST)
+
+
+@dataclass(frozen=True)
 class Programme:
     award_cap: Decimal
     local_matching_ratio: Decimal | None
@@ -167,6 +182,7 @@ class Rulebook:
     take_highest_source: str
     exclusions: tuple[Exclusion, ...]
     instalments: tuple[InstalmentSchedule, ...]
+    falling_rates: tuple[FallingRate, ...] = ()
 
     def line(self, code: str) -> Line:
         for line in self.lines:
@@ -182,6 +198,14 @@ class Rulebook:
 
     def exclusions_for(self, code: str) -> tuple[Exclusion, ...]:
         return tuple(e for e in self.exclusions if code not in e.except_lines)
+
+    def falling_rate_for(self, code: str, batch_index: int | None) -> FallingRate | None:
+        """The falling-rate step that applies to the `batch_index`-th batch (1 = the first),
+        None when none does (an unknown batch counts as the first)."""
+        if batch_index is None:
+            return None
+        steps = [f for f in self.falling_rates if f.line == code and f.from_batch <= batch_index]
+        return max(steps, key=lambda f: f.from_batch, default=None)
 
 
 class _Checker:
@@ -390,6 +414,62 @@ def _line(c: _Checker, raw: dict, index: int) -> Line | None:
     return line if len(c.errors) == errors_before else None
 
 
+def _falling_rates(c: _Checker, raw: Any, lines: dict[str, Line]) -> tuple[FallingRate, ...]:
+    """`falling_rates`: [{"line", "from_batch", "factor", "source"}, …]. A line may fall in
+    several steps; each later step must lower the factor (or keep it), never raise it."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        c.fail("rulebook.falling_rates", "须为列表", "must be a list")
+        return ()
+    steps = []
+    for i, item in enumerate(raw):
+        if not isinstance(item, dict):
+            c.fail(f"falling_rates[{i}]", "须为对象", "must be an object")
+            continue
+        where = f"falling_rates[{item.get('line', i)}]"
+        line = lines.get(item.get("line"))
+        if line is None:
+            c.fail(f"{where}.line", "没有对应的规则条目", "no such rule line")
+        elif line.kind not in RATED_KINDS:
+            c.fail(
+                f"{where}.line",
+                f"只有按比例计算的条目可以退坡（{line.kind}）",
+                f"only a line paid as a rate can fall ({line.kind})",
+            )
+        batch = item.get("from_batch")
+        if type(batch) is not int or batch < 1:
+            c.fail(
+                f"{where}.from_batch",
+                f"批次序号须为不小于 1 的整数（{batch}）",
+                f"from_batch must be a whole number ≥ 1 ({batch})",
+            )
+            batch = None
+        factor = c.rate(item, "factor", where)
+        source = c.text(item, "source", where)
+        if line is not None and batch is not None and factor is not None:
+            steps.append(FallingRate(line.code, batch, factor, source))
+    steps.sort(key=lambda f: (f.line, f.from_batch))
+    for earlier, later in pairwise(steps):
+        if earlier.line != later.line:
+            continue
+        where = f"falling_rates[{later.line}]"
+        if earlier.from_batch == later.from_batch:
+            c.fail(
+                where,
+                f"第 {later.from_batch} 批重复设置",
+                f"batch {later.from_batch} set twice",
+            )
+        elif later.factor > earlier.factor:
+            c.fail(
+                where,
+                f"第 {later.from_batch} 批的系数高于第 {earlier.from_batch} 批：退坡只能降低",
+                f"the factor from batch {later.from_batch} is above the one from batch "
+                f"{earlier.from_batch}: a falling rate can only fall",
+            )
+    return tuple(steps)
+
+
 def validate(raw: dict) -> Rulebook:
     """Raw rulebook dict → Rulebook, or RulebookError listing every problem."""
     c = _Checker()
@@ -484,6 +564,8 @@ def validate(raw: dict) -> Rulebook:
             )
         )
 
+    falling_rates = _falling_rates(c, raw.get("falling_rates"), {ln.code: ln for ln in lines if ln})
+
     rulebook = Rulebook(
         city=city,
         version=c.text(raw, "version", "rulebook"),
@@ -497,6 +579,7 @@ def validate(raw: dict) -> Rulebook:
         take_highest_source=raw.get("take_highest_source", ""),
         exclusions=tuple(exclusions),
         instalments=tuple(schedules),
+        falling_rates=falling_rates,
     )
     start, end = rulebook.effective_from, rulebook.effective_to
     if start and end and end < start:

@@ -53,6 +53,7 @@ class Facts:
     granted_elsewhere: Decimal = ZERO  # by another policy for the same spending (就高不重复)
     already_granted_this_line: Decimal = ZERO  # this recipient, this line (this year for interest)
     programme_used_in_category: Decimal = ZERO  # all recipients, the line's category
+    batch_index: int | None = None  # the enrolment batch, 1 = the city's first (退坡)
 
     def __post_init__(self):
         if self.level is not None and self.level not in (1, 2, 3, 4):
@@ -71,6 +72,8 @@ class Facts:
                 raise ValueError(f"{name} 不能为负数 / {name} must not be negative")
         if self.units < 0 or (self.requested is not None and self.requested < 0):
             raise ValueError("数量或申请金额不能为负数 / units and requested must not be negative")
+        if self.batch_index is not None and self.batch_index < 1:
+            raise ValueError("批次序号从 1 开始 / batch_index starts at 1")
 
 
 @dataclass(frozen=True)
@@ -101,12 +104,17 @@ class Result:
         return _explain(self, "en")
 
 
+RATE_KEYS = ("rate", "listed_rate")
+
+
 def _shown(step: Step, lang: str) -> str:
     if step.key == "level":
         return LEVEL_ZH.get(step.value, "无") if lang == "zh" else str(step.value or "none")
     if isinstance(step.value, str):
         return step.value
-    return pct(step.value) if step.key == "rate" else fmt(step.value)
+    if step.key == "falling_factor":
+        return f"× {step.value.normalize():f}"
+    return pct(step.value) if step.key in RATE_KEYS else fmt(step.value)
 
 
 def _explain(result: Result, lang: str) -> str:
@@ -180,15 +188,15 @@ def compute(rulebook: Rulebook, line_code: str, facts: Facts) -> Result:
                 f"不符合条件：数字化水平须达到{LEVEL_ZH[lowest]}及以上",
                 f"not eligible: digital level {lowest} or above required",
             )
-        amount = _rate(
-            calc, facts.eligible_investment, band.rate, "可补助投资", "eligible investment"
-        )
+        rate = _falling(calc, rulebook, line, band.rate, facts)
+        amount = _rate(calc, facts.eligible_investment, rate, "可补助投资", "eligible investment")
         amount = calc.cap(amount, band.cap)
         amount = calc.remaining(
             amount, band.cap, facts.already_granted_this_line, "本项", "this line"
         )
     elif isinstance(p, ShareOfFee):
-        amount = _rate(calc, facts.fee, p.rate, "费用", "fee")
+        rate = _falling(calc, rulebook, line, p.rate, facts)
+        amount = _rate(calc, facts.fee, rate, "费用", "fee")
         amount = calc.cap(amount, p.cap)
         amount = calc.remaining(amount, p.cap, facts.already_granted_this_line, "本项", "this line")
     elif isinstance(p, PerUnit):
@@ -205,7 +213,8 @@ def compute(rulebook: Rulebook, line_code: str, facts: Facts) -> Result:
         amount = calc.cap(facts.fee, p.cap)
         amount = calc.remaining(amount, p.cap, facts.already_granted_this_line, "本项", "this line")
     elif isinstance(p, Interest):
-        amount = _rate(calc, facts.loan_interest, p.rate, "本年贷款利息", "loan interest this year")
+        rate = _falling(calc, rulebook, line, p.rate, facts)
+        amount = _rate(calc, facts.loan_interest, rate, "本年贷款利息", "loan interest this year")
         amount = calc.cap(amount, p.yearly_cap, "年度封顶", "yearly cap")
         amount = calc.remaining(
             amount, p.yearly_cap, facts.already_granted_this_line, "本年", "this year"
@@ -215,6 +224,22 @@ def compute(rulebook: Rulebook, line_code: str, facts: Facts) -> Result:
     amount = _programme_total(calc, rulebook, line, amount, facts)
     amount = _take_highest(calc, rulebook, amount, facts)
     return calc.done(amount)
+
+
+def _falling(calc: _Calc, rulebook: Rulebook, line: Line, rate: Decimal, facts: Facts) -> Decimal:
+    """退坡: a later enrolment batch is paid a lower rate (rate × factor); caps stay as they are.
+    Shown as its own steps, so the explanation says which batch and which factor."""
+    step = rulebook.falling_rate_for(line.code, facts.batch_index)
+    if step is None:
+        return rate
+    calc.add("listed_rate", "规定比例", "listed rate", rate)
+    calc.add(
+        "falling_factor",
+        f"退坡系数（第{step.from_batch}批起，{step.source}）",
+        f"falling-rate factor (from batch {step.from_batch}, {step.source})",
+        step.factor,
+    )
+    return rate * step.factor
 
 
 def _rate(calc: _Calc, base: Decimal, rate: Decimal, zh: str, en: str) -> Decimal:

@@ -43,6 +43,11 @@ def portal(request):
         and policy.can(user, "assessment.view", city=city),
         "portal_nav_assessment_statistics": city is not None
         and policy.can(user, "assessment.statistics", city=city),
+        "portal_nav_subsidies": city is not None and policy.can(user, "subsidy.view", city=city),
+        "portal_nav_subsidy_funds": city is not None
+        and policy.can(user, "subsidy.funds", city=city),
+        "portal_nav_subsidy_calculator": city is not None
+        and policy.can(user, "subsidy.preview", city=city),
         "portal_memberships": policy.memberships(user),
         "portal_city": city,
         "portal_roles": sorted(policy.roles_in(user, city)) if city else [],
