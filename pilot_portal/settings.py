@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "pilot_portal.jobs",
     "pilot_portal.accounts",
     "pilot_portal.reporting",
+    "pilot_portal.verification",
     "pilot_portal.demo",
     "providers",
     "enterprises",

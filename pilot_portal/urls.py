@@ -37,6 +37,7 @@ city_pages = [
     path("subsidies/", include("subsidies.publicity_urls")),
     path("subsidies/", include("subsidies.rulebook_urls")),
     path("subsidies/", include("subsidies.urls")),
+    path("verification/", include("pilot_portal.verification.urls")),
 ]
 
 urlpatterns = [

@@ -186,6 +186,10 @@ RULES: dict[str, Rule] = {
     "subsidy.funds": Rule(OVERSEERS | {Role.FINANCE_OFFICER}),  # fund pools, simulation
     "subsidy.rulebook": Rule(frozenset({Role.CITY_ADMIN})),  # new rulebook versions
     "subsidy.export": Rule(CITY_STAFF),  # xlsx and PDF jobs
+    # Batch verification (issue 8): runs, findings, inspection samples.
+    "verification.view": Rule(OVERSEERS | {Role.FINANCE_OFFICER, Role.DISTRICT_OFFICER}),
+    "verification.run": Rule(frozenset({Role.CITY_ADMIN})),
+    "verification.inspect": Rule(frozenset({Role.CITY_ADMIN, Role.AUDITOR})),  # sample, outcome
 }
 
 
@@ -307,6 +311,7 @@ def subsidy_claim_scope(user, city: City) -> Q:
 
 # Actions above any one city (the ministry's national lists).
 NATIONAL_RULES: dict[str, frozenset] = {
+    "verification.run": frozenset({Role.MINISTRY}),  # every city at once
     "exclusion.import": frozenset({Role.MINISTRY}),
     "exclusion.view": frozenset({Role.MINISTRY}),
 }

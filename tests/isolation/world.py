@@ -392,3 +392,40 @@ def subsidy_objects(city: City, actor) -> None:
         city=city, item=item, raised_by=f"{MARKER} 举报人", content=f"{MARKER} 异议",
         recorded_by=actor,
     )  # fmt: skip
+
+
+@builder
+def verification_objects(city: City, actor) -> None:
+    """A finished verification run of city B with a finding on its marked enterprise, a chunk,
+    and an inspection sample with one item."""
+    from decimal import Decimal
+
+    from enterprises.models import Enterprise
+    from pilot_portal.verification.models import (
+        Finding,
+        InspectionItem,
+        InspectionSample,
+        VerificationChunk,
+        VerificationRun,
+    )
+
+    enterprise = Enterprise.objects.filter(city=city, name__startswith=MARKER).first()
+    run = VerificationRun.objects.create(
+        city=city, status="succeeded", enterprise_count=1, chunks_total=1, chunks_done=1,
+        counts={"error": 1, "note": MARKER}, started_by=actor,
+    )  # fmt: skip
+    VerificationChunk.objects.create(
+        city=city, run=run, index=0, enterprise_ids=[enterprise.pk], done=True
+    )
+    Finding.objects.create(
+        city=city, run=run, chunk=0, enterprise=enterprise, severity="error",
+        code="uscc_check_digit", message_zh=f"{MARKER} 校验码错误", message_en=MARKER,
+        object_type="enterprises.enterprise", object_id=enterprise.pk, fingerprint=MARKER,
+    )  # fmt: skip
+    sample = InspectionSample.objects.create(
+        city=city, run=run, seed=7, size=1, note=MARKER, created_by=actor
+    )
+    InspectionItem.objects.create(
+        city=city, sample=sample, enterprise=enterprise, rank=1, weight=Decimal("1.5"),
+        reasons=[[MARKER, MARKER]], note=f"{MARKER} 现场核查",
+    )  # fmt: skip
