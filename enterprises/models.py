@@ -62,7 +62,11 @@ class Enterprise(models.Model):
         verbose_name = _("enterprise")
         verbose_name_plural = _("enterprises")
         # the list pages' order: the first page of 50,000 without sorting them all
-        indexes = [models.Index(fields=["city", "name", "id"], name="enterprise_city_name")]
+        indexes = [
+            models.Index(fields=["city", "name", "id"], name="enterprise_city_name"),
+            # verification: the same credit code in another city (the same enterprise twice)
+            models.Index(fields=["uscc"], name="enterprise_uscc"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["city", "uscc"], name="enterprise_uscc_unique_in_city"),
             models.CheckConstraint(

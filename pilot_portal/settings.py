@@ -226,6 +226,12 @@ SPECTACULAR_SETTINGS = {
         "AssessmentKindEnum": "assessments.models.AssessmentKind",
         "AssessmentStatusEnum": "assessments.models.AssessmentStatus",
         "QuestionKindEnum": "assessments.models.QuestionKind",
+        "SubsidyClaimStatusEnum": "subsidies.models.ClaimStatus",
+        "LedgerKindEnum": "subsidies.models.LedgerKind",
+        "ObjectionStatusEnum": "subsidies.models.ObjectionStatus",
+        "VerificationRunStatusEnum": "pilot_portal.verification.models.RunStatus",
+        "FindingSeverityEnum": "pilot_portal.verification.models.Severity",
+        "InspectionOutcomeEnum": "pilot_portal.verification.models.InspectionOutcome",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -254,7 +260,19 @@ CELERY_BEAT_SCHEDULE = {
         "task": "enterprises.projects.tasks.send_milestone_reminders",
         "schedule": crontab(hour=8, minute=0),
     },
+    # Batch verification of every city, each night (issue 8).
+    "verification-nightly": {
+        "task": "pilot_portal.verification.tasks.verify_all_cities_nightly",
+        "schedule": crontab(hour=2, minute=0),
+    },
 }
+# A worker killed outright leaves its messages unacknowledged; Redis hands them to another
+# worker only after this many seconds (kombu's default is 3600). Must exceed any task's run time.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": read_env(env.int, "CELERY_VISIBILITY_TIMEOUT", default=900)
+}
+# Enterprises per verification task: a run is split into chunks processed in parallel.
+VERIFICATION_CHUNK_SIZE = read_env(env.int, "VERIFICATION_CHUNK_SIZE", default=200)
 
 DEMO_PASSWORD = read_env(env.str, "DEMO_PASSWORD", default="Pilot-Demo-2026")
 

@@ -12,6 +12,7 @@ from pilot_portal.accounts.views import home
 from pilot_portal.documents.views import DocumentDownloadPage
 from pilot_portal.jobs.views import JobDetailPage, JobListPage
 from pilot_portal.reporting.views import CityHomeView, OverviewView
+from pilot_portal.verification.views import NationalVerificationPage
 
 
 def healthz(request):
@@ -52,6 +53,9 @@ urlpatterns = [
     path("overview/", OverviewView.as_view(), name="overview"),
     path("claim/", ClaimPage.as_view(), name="enterprise-claim"),
     path("overview/exclusions/", NationalExclusionPage.as_view(), name="national-exclusions"),
+    path(
+        "overview/verification/", NationalVerificationPage.as_view(), name="national-verification"
+    ),
     path("provider/", include("providers.national_urls")),
     # Public pages, no login: publicity, pool and catalogue of each city.
     path("public/<slug:city_code>/", include("providers.public_urls")),

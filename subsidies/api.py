@@ -18,11 +18,11 @@ from providers.models import Provider
 from subsidies import selectors, services
 from subsidies.funds import fund_status
 from subsidies.serializers import (
-    ClaimActionInput,
-    ClaimCreateInput,
-    ClaimDetailOutput,
-    ClaimOutput,
-    FundStatusOutput,
+    SubsidyClaimActionInput,
+    SubsidyClaimCreateInput,
+    SubsidyClaimDetailOutput,
+    SubsidyClaimOutput,
+    SubsidyFundStatusOutput,
 )
 
 CONFLICT = OpenApiResponse(description="Not allowed in the current state / 状态冲突")
@@ -34,7 +34,7 @@ class ClaimMixin(CityScopedMixin):
 
     def detail_response(self, pk, status=200) -> Response:
         claim = selectors.claim_detail(self.request.user, self.city, pk)
-        body = ClaimDetailOutput(claim, context=self.get_serializer_context())
+        body = SubsidyClaimDetailOutput(claim, context=self.get_serializer_context())
         return Response(body.data, status=status)
 
 
@@ -42,7 +42,7 @@ class ClaimListAPI(ClaimMixin, generics.ListAPIView):
     """GET the claims the user sees (filters `kind`, `status`, `enterprise`, `project`,
     `provider`, `q`); POST an award claim under any line of the city's rulebook (city admin)."""
 
-    serializer_class = ClaimOutput
+    serializer_class = SubsidyClaimOutput
 
     def required_action(self):
         return "subsidy.compute" if self.request.method == "POST" else "subsidy.view"
@@ -50,9 +50,9 @@ class ClaimListAPI(ClaimMixin, generics.ListAPIView):
     def get_queryset(self):
         return selectors.claim_list(self.request.user, self.city, self.request.query_params)
 
-    @extend_schema(request=ClaimCreateInput, responses={201: ClaimDetailOutput})
+    @extend_schema(request=SubsidyClaimCreateInput, responses={201: SubsidyClaimDetailOutput})
     def post(self, request, city_code):
-        data = ClaimCreateInput(data=request.data)
+        data = SubsidyClaimCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
         claim = services.claim_create(
@@ -80,7 +80,7 @@ def _in_city(queryset, pk, field):
 
 
 class ClaimDetailAPI(ClaimMixin, generics.GenericAPIView):
-    serializer_class = ClaimDetailOutput
+    serializer_class = SubsidyClaimDetailOutput
 
     def get(self, request, city_code, pk):
         return self.detail_response(pk)
@@ -91,13 +91,15 @@ class ClaimActionAPI(ClaimMixin, generics.GenericAPIView):
     `reference`, optional `paid_on`), `void` (city admin, `reason`, `fraud`), `recompute`
     (city admin, optional corrected `inputs`), `refund` (finance, on a voided claim)."""
 
-    serializer_class = ClaimDetailOutput
+    serializer_class = SubsidyClaimDetailOutput
     claim_action = ""  # set by the URL
 
-    @extend_schema(request=ClaimActionInput, responses={200: ClaimDetailOutput, 409: CONFLICT})
+    @extend_schema(
+        request=SubsidyClaimActionInput, responses={200: SubsidyClaimDetailOutput, 409: CONFLICT}
+    )
     def post(self, request, city_code, pk):
         claim = selectors.claim_detail(request.user, self.city, pk)
-        data = ClaimActionInput(data=request.data)
+        data = SubsidyClaimActionInput(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
         user = request.user
@@ -123,10 +125,12 @@ class ProjectSubsidyAPI(ClaimMixin, generics.GenericAPIView):
     acceptance assessment and eligible investment (city admin). 201 when a claim or a new
     computation was made, 200 when nothing changed."""
 
-    serializer_class = ClaimDetailOutput
+    serializer_class = SubsidyClaimDetailOutput
     action_required = "project.view"
 
-    @extend_schema(request=None, responses={200: ClaimDetailOutput, 201: ClaimDetailOutput})
+    @extend_schema(
+        request=None, responses={200: SubsidyClaimDetailOutput, 201: SubsidyClaimDetailOutput}
+    )
     def post(self, request, city_code, pk):
         project = (
             Project.objects.for_city(self.city)
@@ -145,10 +149,10 @@ class FundStatusAPI(CityScopedMixin, generics.GenericAPIView):
     fund use and rule line, the 20 % ecosystem cap and the enterprise share."""
 
     action_required = "subsidy.funds"
-    serializer_class = FundStatusOutput
+    serializer_class = SubsidyFundStatusOutput
 
     def get(self, request, city_code):
-        return Response(FundStatusOutput(fund_status(self.city)).data)
+        return Response(SubsidyFundStatusOutput(fund_status(self.city)).data)
 
 
 ACTIONS = ("approve", "disburse", "void", "recompute", "refund")
@@ -160,6 +164,10 @@ class ClaimsRecomputeAPI(CityScopedMixin, generics.GenericAPIView):
 
     action_required = "subsidy.compute"
 
-    @extend_schema(request=None, responses={200: OpenApiResponse(description="summary")})
+    @extend_schema(
+        operation_id="subsidy_claims_recompute_all",
+        request=None,
+        responses={200: OpenApiResponse(description="summary")},
+    )
     def post(self, request, city_code):
         return Response(services.claims_recompute(request.user, self.city))

@@ -8,7 +8,7 @@ from subsidies.selectors import instalments_view
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
 
-class ComputationOutput(serializers.ModelSerializer):
+class SubsidyComputationOutput(serializers.ModelSerializer):
     rulebook = serializers.CharField(source="rulebook.version")
     explanation = serializers.JSONField(source="steps")
 
@@ -20,7 +20,7 @@ class ComputationOutput(serializers.ModelSerializer):
         ]  # fmt: skip
 
 
-class LedgerOutput(serializers.ModelSerializer):
+class SubsidyLedgerOutput(serializers.ModelSerializer):
     recorded_by = serializers.CharField(source="recorded_by.username")
 
     class Meta:
@@ -31,7 +31,7 @@ class LedgerOutput(serializers.ModelSerializer):
         ]  # fmt: skip
 
 
-class StepOutput(serializers.ModelSerializer):
+class SubsidyStepOutput(serializers.ModelSerializer):
     actor = serializers.CharField(source="actor.username")
 
     class Meta:
@@ -42,7 +42,7 @@ class StepOutput(serializers.ModelSerializer):
         ]  # fmt: skip
 
 
-class ClaimOutput(serializers.ModelSerializer):
+class SubsidyClaimOutput(serializers.ModelSerializer):
     """A list row: API.md's fields, the figure and its explanation."""
 
     amount = serializers.DecimalField(source="computation.amount", allow_null=True, **MONEY)
@@ -81,21 +81,21 @@ class ClaimOutput(serializers.ModelSerializer):
         return str(claim.recipient)
 
 
-class ClaimDetailOutput(ClaimOutput):
+class SubsidyClaimDetailOutput(SubsidyClaimOutput):
     """One claim with every computation kept, its instalments as paid, ledger and history."""
 
     reasons = serializers.JSONField(source="computation.reasons", allow_null=True)
     rulebook = serializers.CharField(source="computation.rulebook.version", allow_null=True)
-    computations = ComputationOutput(many=True, read_only=True)
-    ledger = LedgerOutput(many=True, read_only=True)
-    steps = StepOutput(many=True, read_only=True)
+    computations = SubsidyComputationOutput(many=True, read_only=True)
+    ledger = SubsidyLedgerOutput(many=True, read_only=True)
+    steps = SubsidyStepOutput(many=True, read_only=True)
     instalments = serializers.SerializerMethodField()
     actions = serializers.SerializerMethodField()
 
-    class Meta(ClaimOutput.Meta):
+    class Meta(SubsidyClaimOutput.Meta):
         fields = [
-            *ClaimOutput.Meta.fields, "reasons", "rulebook", "computations", "ledger", "steps",
-            "approved_by", "approved_at", "actions",
+            *SubsidyClaimOutput.Meta.fields, "reasons", "rulebook", "computations", "ledger",
+            "steps", "approved_by", "approved_at", "actions",
         ]  # fmt: skip
 
     def get_instalments(self, claim) -> list:
@@ -107,7 +107,7 @@ class ClaimDetailOutput(ClaimOutput):
         return claim_actions(self.context["request"].user, claim)
 
 
-class ClaimCreateInput(serializers.Serializer):
+class SubsidyClaimCreateInput(serializers.Serializer):
     kind = serializers.CharField(max_length=32)
     enterprise = serializers.IntegerField(required=False, allow_null=True)
     provider = serializers.IntegerField(required=False, allow_null=True)
@@ -116,7 +116,7 @@ class ClaimCreateInput(serializers.Serializer):
     inputs = serializers.DictField(required=False, default=dict)
 
 
-class ClaimActionInput(serializers.Serializer):
+class SubsidyClaimActionInput(serializers.Serializer):
     comment = serializers.CharField(required=False, allow_blank=True, default="")
     reason = serializers.CharField(required=False, allow_blank=True, default="")
     fraud = serializers.BooleanField(required=False, default=False)
@@ -126,13 +126,13 @@ class ClaimActionInput(serializers.Serializer):
     inputs = serializers.DictField(required=False, allow_null=True, default=None)
 
 
-class FundLineOutput(serializers.Serializer):
+class SubsidyFundLineOutput(serializers.Serializer):
     approved = serializers.DecimalField(**MONEY)
     paid = serializers.DecimalField(**MONEY)
     computed = serializers.DecimalField(**MONEY)
 
 
-class FundStatusOutput(serializers.Serializer):
+class SubsidyFundStatusOutput(serializers.Serializer):
     pools = serializers.DictField(child=serializers.DecimalField(**MONEY))
     allocated = serializers.DecimalField(**MONEY)
     approved = serializers.DecimalField(**MONEY)
@@ -143,5 +143,5 @@ class FundStatusOutput(serializers.Serializer):
     ecosystem_cap = serializers.DecimalField(**MONEY)
     ecosystem_approved = serializers.DecimalField(**MONEY)
     enterprise_share = serializers.DecimalField(max_digits=6, decimal_places=4, allow_null=True)
-    by_use = serializers.DictField(child=FundLineOutput())
-    by_line = serializers.DictField(child=FundLineOutput())
+    by_use = serializers.DictField(child=SubsidyFundLineOutput())
+    by_line = serializers.DictField(child=SubsidyFundLineOutput())

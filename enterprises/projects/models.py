@@ -166,7 +166,11 @@ class InvestmentLine(models.Model):
             ),
             models.CheckConstraint(condition=~Q(amount=0), name="investment_not_zero"),
         ]
-        indexes = [models.Index(fields=["project", "category"], name="investment_project_cat")]
+        indexes = [
+            models.Index(fields=["project", "category"], name="investment_project_cat"),
+            # verification: the same invoice claimed in two projects, in any city
+            models.Index(fields=["invoice_number"], name="investment_invoice"),
+        ]
 
     def __str__(self):
         return f"{self.get_category_display()} {self.amount}"

@@ -9,6 +9,10 @@ An app declares a kind in its `job_kinds` module:
 
 `progress(percent)` records progress; the function returns what the job produced.
 Running a kind twice on the same job must change nothing more than running it once.
+
+A kind that hands its work on to other tasks (batch verification sends one task per chunk)
+returns `JobOutput(pending=True)`: the job stays running, and whoever finishes the work calls
+`services.job_finish(job, result=..., failed=...)`.
 """
 
 from collections.abc import Callable
@@ -20,6 +24,8 @@ class JobOutput:
     result: dict = field(default_factory=dict)
     # (file name, content, content type), stored as a Document the job points to.
     file: tuple[str, bytes, str] | None = None
+    # The work goes on elsewhere: leave the job running; `job_finish` ends it.
+    pending: bool = False
 
 
 @dataclass(frozen=True)

@@ -64,6 +64,8 @@ def job_run(*, job_id: int) -> None:
         return
     try:
         output = get_kind(job.kind).run(job, lambda percent: job_set_progress(job, percent))
+        if output.pending:  # the kind's own tasks finish the job (job_finish)
+            return
         with transaction.atomic():
             if output.file is not None:
                 name, content, content_type = output.file
@@ -86,6 +88,27 @@ def job_run(*, job_id: int) -> None:
         job.error = f"{type(exc).__name__}: {exc}"
         job.finished_at = timezone.now()
         job.save(update_fields=["status", "error", "finished_at"])
+
+
+def job_finish(
+    job: Job, *, result: dict | None = None, failed: bool = False, error: str = ""
+) -> bool:
+    """End a job whose kind returned `JobOutput(pending=True)`, once: False when it had already
+    finished (a task that finishes it twice changes nothing)."""
+    with transaction.atomic():
+        locked = Job.objects.select_for_update().filter(pk=job.pk).first()
+        if locked is None or locked.status in FINISHED:
+            return False
+        locked.status = JobStatus.FAILED if failed else JobStatus.SUCCEEDED
+        locked.result = result or {}
+        locked.error = error
+        if not failed:
+            locked.progress = 100
+        locked.finished_at = timezone.now()
+        locked.save(update_fields=["status", "result", "error", "progress", "finished_at"])
+    for name in ("status", "result", "error", "progress", "finished_at"):
+        setattr(job, name, getattr(locked, name))
+    return True
 
 
 def jobs_requeue_stale(*, older_than) -> int:

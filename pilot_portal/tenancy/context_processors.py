@@ -48,6 +48,9 @@ def portal(request):
         and policy.can(user, "subsidy.funds", city=city),
         "portal_nav_subsidy_calculator": city is not None
         and policy.can(user, "subsidy.preview", city=city),
+        "portal_nav_verification": city is not None
+        and policy.can(user, "verification.view", city=city),
+        "portal_nav_national_verification": policy.can_nationally(user, "verification.run"),
         "portal_memberships": policy.memberships(user),
         "portal_city": city,
         "portal_roles": sorted(policy.roles_in(user, city)) if city else [],
