@@ -12,6 +12,9 @@ APT_RUN := fonts-noto-cjk libharfbuzz-subset0 libpq-dev gcc gettext
 # For the tests: PDF text extraction, the browser, Redis, compose file validation.
 APT_TEST := poppler-utils chromium redis-server docker-compose
 
+# pytest-xdist workers for `make test`: one per core; PYTEST_WORKERS=0 runs in one process.
+PYTEST_WORKERS ?= auto
+
 ifeq ($(CI),true)
   # CI runs on PostgreSQL and Redis, with a real Celery worker in the integration tests.
   export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/pilot_portal
@@ -68,13 +71,15 @@ test: test-packages setup $(if $(filter true,$(CI)),services)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(MANAGE) makemigrations --check --dry-run -v1
-	$(VENV)/bin/pytest -q
+	$(VENV)/bin/pytest -q -n $(PYTEST_WORKERS)
 
 bench: setup
 	@scripts/ensure-debian-packages.sh wrk postgresql
 	@scripts/ensure-services.sh postgres
 	$(PY) -m benchmarks.run
 	$(PY) -m benchmarks.assessments
+	$(PY) -m benchmarks.subsidies
+	$(PY) -m benchmarks.verification
 
 lint:
 	$(VENV)/bin/ruff check .

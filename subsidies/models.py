@@ -118,9 +118,11 @@ class SubsidyClaim(models.Model):
         blank=True,
         related_name="subsidy_claims",
     )
+    # The acceptance the level was read from (its level is also kept in each computation's facts,
+    # so unloading a questionnaire edition with its assessments doesn't take the claim's figure).
     acceptance = models.ForeignKey(
         "assessments.Assessment",
-        on_delete=models.PROTECT,
+        on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="subsidy_claims",

@@ -18,6 +18,11 @@ CHROMIUM = "/usr/bin/chromium"
 def pytest_configure(config):
     # Hashing demo passwords with PBKDF2 costs seconds per test; tests don't need the strength.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Under pytest-xdist (`make test`) each worker has its own test database
+    # (test_<name>_gw0, ...); a Redis cache (CI) is shared, so each keeps its own keys.
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker:
+        settings.CACHES["default"]["KEY_PREFIX"] = f"test-{worker}"
 
 
 @pytest.fixture(autouse=True)

@@ -61,7 +61,7 @@ class SectorFactory(factory.django.DjangoModelFactory):
         model = Sector
 
     city = factory.SubFactory(CityFactory)
-    code = factory.Sequence(lambda n: f"C{300 + n}")
+    code = factory.Sequence(lambda n: f"T-{n}")  # never one of the seed cities' GB/T codes
     name = factory.Sequence(lambda n: f"细分行业{n}")
 
 

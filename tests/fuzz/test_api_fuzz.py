@@ -114,6 +114,13 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
         request_finished.connect(close_old_connections)
 
 
+@pytest.fixture
+def world_media(world, settings):
+    """Where the world's job files are, once per test: `settings.X = ...` stacks one more
+    override per assignment, and each makes reading any setting slower, so not per example."""
+    settings.MEDIA_ROOT = world["media"]
+
+
 @pytest.mark.parametrize("username", USERS)
 @schema.parametrize()
 @hypothesis_settings(
@@ -126,8 +133,7 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
         HealthCheck.filter_too_much,
     ],
 )
-def test_the_api_never_answers_5xx(case, world, username, settings):
-    settings.MEDIA_ROOT = world["media"]  # where the world's job files are
+def test_the_api_never_answers_5xx(case, world, world_media, username):
     savepoint = transaction.savepoint()
     try:
         case.call_and_validate(

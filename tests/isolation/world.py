@@ -38,7 +38,7 @@ def platform_objects(city: City, actor) -> None:
     )
 
     district = DistrictFactory(city=city, name=f"{MARKER}区")
-    SectorFactory(city=city, name=f"{MARKER}行业")
+    SectorFactory(city=city, code="LEAK-B", name=f"{MARKER}行业")  # no clash with real codes
     BatchFactory(city=city, name=f"{MARKER}批")
     EnterpriseFactory(city=city, district=district, name=f"{MARKER}企业")
     MembershipFactory(city=city, role="auditor", user=UserFactory(username=f"{MARKER}-user"))

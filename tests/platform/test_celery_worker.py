@@ -52,7 +52,10 @@ def worker(settings):
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
         "DJANGO_SETTINGS_MODULE": "pilot_portal.settings",
     }
-    name = f"test-{uuid.uuid4().hex[:8]}@localhost"
+    # Its own queue, so that it takes only this test's tasks: not those of another pytest-xdist
+    # worker's test (whose database is another), nor any left in the broker by an earlier run.
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    name = f"{queue}@localhost"
     process = subprocess.Popen(
         [
             sys.executable,
@@ -67,6 +70,8 @@ def worker(settings):
             "WARNING",
             "--without-gossip",
             "--without-mingle",
+            "-Q",
+            queue,
             "-n",
             name,
         ],
@@ -76,16 +81,23 @@ def worker(settings):
         stderr=subprocess.STDOUT,
         text=True,
     )
+    default_queue = celery_app.conf.task_default_queue
     try:
         deadline = time.monotonic() + 60
         while not celery_app.control.ping(destination=[name], timeout=1):
             if process.poll() is not None or time.monotonic() > deadline:
                 pytest.fail(f"the Celery worker did not start:\n{process.stdout.read()}")
         celery_app.conf.task_always_eager = False
+        celery_app.conf.task_default_queue = queue  # where .delay() sends this test's tasks
         yield process
     finally:
+        celery_app.conf.task_default_queue = default_queue
         process.terminate()
         process.wait(timeout=30)
+        with celery_app.connection_for_write() as broker:  # the queue and its binding
+            bound = celery_app.amqp.queues[queue](broker.default_channel)
+            bound.declare()
+            bound.delete()
 
 
 def wait_for(job_id: int, seconds: float = 60) -> Job:

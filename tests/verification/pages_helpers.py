@@ -89,7 +89,7 @@ def make_run(city, *, actor=None, batch=None, status="succeeded", findings=(), c
 
 
 def spec_of(code, severity, enterprise, object_type="", object_id=None, details=None):
-    name = enterprise.name if enterprise is not None else "全市"
+    name = enterprise.name if enterprise is not None else "城市级问题"
     return FindingSpec(
         code=code, severity=severity,
         enterprise_id=enterprise.pk if enterprise is not None else None,

@@ -341,7 +341,7 @@ def test_a_district_officer_sees_only_the_district_s_findings(world):
     body = text(as_user(world["district"]).get(url("verification-run-detail", world, pk=run.pk)))
 
     assert "甲智造有限公司" in body
-    assert "丙精工有限公司" not in body and "全市" not in body
+    assert "丙精工有限公司" not in body and "城市级问题" not in body
     assert re.search(r'data-severity="error"><span>1</span>', body)
     assert re.search(r'data-severity="warning"><span>0</span>', body)
     assert 'name="district"' not in body  # one district: nothing to choose
