@@ -80,6 +80,7 @@ bench: setup
 	$(PY) -m benchmarks.assessments
 	$(PY) -m benchmarks.subsidies
 	$(PY) -m benchmarks.verification
+	$(PY) -m benchmarks.reporting
 
 lint:
 	$(VENV)/bin/ruff check .

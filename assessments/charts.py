@@ -17,6 +17,7 @@ CJK_FONT_FAMILY = "Noto Sans CJK SC"  # as pilot_portal.documents.pdf names it
 # A calm palette that stays apart in greyscale print: current/after dark, before light.
 BLUE, LIGHT_BLUE, TRACK, INK = "#2b5d8c", "#9dbbd8", "#e6ebf1", "#1d2a3a"
 CENT = Decimal("0.01")
+QUOTE = {'"': "&quot;"}  # attribute values are double-quoted
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,8 @@ def bar_chart(
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
         f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
-        f'font-family="{escape(font_family)}" font-size="{font}" aria-label="{escape(title)}">'
+        f'font-family="{escape(font_family)}" font-size="{font}" '
+        f'aria-label="{escape(title, QUOTE)}">'
     ]
     if title:
         parts.append(f"<title>{escape(title)}</title>")

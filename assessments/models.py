@@ -292,6 +292,13 @@ class Assessment(models.Model):
             models.Index(fields=["city", "kind", "level"], name="assessment_city_kind_level"),
             models.Index(fields=["city", "-updated_at", "-id"], name="assessment_city_updated"),
             models.Index(fields=["enterprise", "kind"], name="assessment_enterprise_kind"),
+            # An enterprise's latest locked assessment (its level): read per enterprise by the
+            # statistics and the performance indicators.
+            models.Index(
+                fields=["enterprise", "-locked_at", "-id"],
+                condition=Q(status="locked"),
+                name="assessment_latest_locked",
+            ),
         ]
 
     def __str__(self):

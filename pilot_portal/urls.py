@@ -39,6 +39,8 @@ city_pages = [
     path("subsidies/", include("subsidies.rulebook_urls")),
     path("subsidies/", include("subsidies.urls")),
     path("verification/", include("pilot_portal.verification.urls")),
+    path("performance/", include("pilot_portal.reporting.dashboard_urls")),
+    path("performance/", include("pilot_portal.reporting.indicator_urls")),
 ]
 
 urlpatterns = [
@@ -51,6 +53,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("overview/", OverviewView.as_view(), name="overview"),
+    path("overview/performance/", include("pilot_portal.reporting.national_urls")),
     path("claim/", ClaimPage.as_view(), name="enterprise-claim"),
     path("overview/exclusions/", NationalExclusionPage.as_view(), name="national-exclusions"),
     path(

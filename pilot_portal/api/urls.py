@@ -41,6 +41,7 @@ city_patterns = [
     path("", include("subsidies.publicity_api_urls")),
     path("", include("subsidies.api_urls")),
     path("", include("pilot_portal.verification.api_urls")),
+    path("", include("pilot_portal.reporting.api_urls")),
     *city_router.urls,
 ]
 

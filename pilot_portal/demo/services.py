@@ -16,8 +16,10 @@ from assessments.data.loader import shipped_editions_load
 from enterprises.models import Enterprise
 from pilot_portal.audit.services import with_actor
 from pilot_portal.demo.assessments import demo_accept, demo_assessments
+from pilot_portal.demo.reporting import demo_reporting
 from pilot_portal.demo.subsidies import demo_subsidies
 from pilot_portal.identifiers import check_character
+from pilot_portal.reporting.services import indicators_install, shipped_metric_map
 from pilot_portal.tenancy.models import CITY_ROLES, City, Membership, Province, Role
 from pilot_portal.tenancy.seed import city_load_from_seed, load_seed_file
 from pilot_portal.tenancy.services import membership_grant
@@ -79,6 +81,7 @@ def demo_seed(*, seed_file, password: str) -> DemoSummary:
     # Loaded by a migration; loaded again here after a test's flush (idempotent).
     shipped_editions_load(django_apps)
     provinces = {p["code"]: p["name"] for p in data["provinces"]}
+    metric_map = shipped_metric_map()
     summary = DemoSummary()
     system = _user("system", password, first_name="系统")
     system.is_active = False  # acts in the audit log; cannot log in
@@ -90,6 +93,12 @@ def demo_seed(*, seed_file, password: str) -> DemoSummary:
 
     for city_data in data["cities"]:
         city = city_load_from_seed(data=city_data, provinces=provinces, actor=system)
+        indicators_install(
+            city=city,
+            rows=city_data.get("indicators", []),
+            metrics=metric_map.get(city.code, {}),
+            actor=system,
+        )
         summary.cities.append(city)
         enterprise, provider = _demo_enterprises(city), _demo_provider(city)
         for role in sorted(CITY_ROLES):
@@ -684,6 +693,7 @@ def _demo_projects(city, providers, staff, admin) -> None:
         city, exemplary=made["exemplary"], chain=made["chain-design"],
         diagnosed=_demo_enterprise(city, 1),
     )  # fmt: skip
+    demo_reporting(city)
 
 
 def _demo_demands(city) -> None:

@@ -13,7 +13,10 @@ from openpyxl import Workbook
 from enterprises.selectors import enterprise_list
 from pilot_portal.documents.pdf import render_pdf
 from pilot_portal.jobs.registry import JobOutput, job_kind
-from pilot_portal.reporting import selectors
+from pilot_portal.reporting import (
+    report_job_kinds,  # noqa: F401  (performance_report, indicator_export)
+    selectors,
+)
 from pilot_portal.tenancy.policy import CITY_STAFF
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

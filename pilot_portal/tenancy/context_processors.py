@@ -51,6 +51,8 @@ def portal(request):
         "portal_nav_verification": city is not None
         and policy.can(user, "verification.view", city=city),
         "portal_nav_national_verification": policy.can_nationally(user, "verification.run"),
+        "portal_nav_performance": city is not None
+        and policy.can(user, "indicator.view", city=city),
         "portal_memberships": policy.memberships(user),
         "portal_city": city,
         "portal_roles": sorted(policy.roles_in(user, city)) if city else [],

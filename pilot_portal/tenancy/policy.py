@@ -190,6 +190,12 @@ RULES: dict[str, Rule] = {
     "verification.view": Rule(OVERSEERS | {Role.FINANCE_OFFICER, Role.DISTRICT_OFFICER}),
     "verification.run": Rule(frozenset({Role.CITY_ADMIN})),
     "verification.inspect": Rule(frozenset({Role.CITY_ADMIN, Role.AUDITOR})),  # sample, outcome
+    # Performance reporting (issue 9): indicators, manual values, reporting periods.
+    "indicator.view": Rule(CITY_STAFF | READ_ONLY_ROLES),
+    "indicator.enter": Rule(frozenset({Role.CITY_ADMIN})),  # manual values, with evidence
+    "indicator.review": Rule(frozenset({Role.AUDITOR})),  # accept or reject them
+    "period.submit": Rule(frozenset({Role.CITY_ADMIN})),  # submit and reopen
+    "indicator.report": Rule(CITY_STAFF),  # the self-evaluation PDF and the xlsx are jobs
 }
 
 

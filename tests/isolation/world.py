@@ -429,3 +429,46 @@ def verification_objects(city: City, actor) -> None:
         city=city, sample=sample, enterprise=enterprise, rank=1, weight=Decimal("1.5"),
         reasons=[[MARKER, MARKER]], note=f"{MARKER} 现场核查",
     )  # fmt: skip
+
+
+@builder
+def reporting_objects(city: City, actor) -> None:
+    """A manual indicator of city B with a pending value, and a submitted period with a figure."""
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from pilot_portal.documents.services import document_create
+    from pilot_portal.reporting.models import (
+        Indicator,
+        ManualValue,
+        PeriodFigure,
+        PeriodStep,
+        ReportingPeriod,
+    )
+
+    indicator = Indicator.objects.create(
+        city=city, code="LEAKB9", name=f"{MARKER}指标", unit="个", targets={"2025": "9"},
+        total_target=Decimal("9"), source="manual",
+    )  # fmt: skip
+    evidence = document_create(
+        city=city, name=f"{MARKER}-evidence.pdf", content=b"%PDF-1.4 " + MARKER.encode(),
+        content_type="application/pdf", actor=actor,
+    )  # fmt: skip
+    ManualValue.objects.create(
+        city=city, indicator=indicator, value=Decimal("7"), note=MARKER, evidence=evidence,
+        entered_by=actor,
+    )  # fmt: skip
+    period = ReportingPeriod.objects.create(
+        city=city, kind="final", year=2025, status="submitted", version=1,
+        submitted_at=timezone.now(), submitted_by=actor,
+    )  # fmt: skip
+    PeriodFigure.objects.create(
+        city=city, period=period, version=1, indicator=indicator, code="LEAKB9",
+        name=f"{MARKER}指标", unit="个", source="manual", target=Decimal("9"),
+        actual=Decimal("7"), explanation=MARKER,
+    )  # fmt: skip
+    PeriodStep.objects.create(
+        period=period, action="submit", actor=actor, actor_role="city_admin",
+        from_status="open", to_status="submitted", comment=MARKER,
+    )  # fmt: skip
