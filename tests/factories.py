@@ -20,6 +20,9 @@ from providers.models import (
 )
 
 PASSWORD = "Correct-Horse-Battery-9"
+# The purposes of the documents the demo uploads (project evidence, indicator evidence): tests
+# that count a test's own documents leave these out.
+DEMO_DOCUMENTS = ("project_evidence", "indicator_evidence")
 
 
 class ProvinceFactory(factory.django.DjangoModelFactory):

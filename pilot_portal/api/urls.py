@@ -10,6 +10,7 @@ from enterprises.exclusion_views import CityExclusionAPI, NationalExclusionAPI
 from pilot_portal.accounts.api import MeView, ObtainTokenView
 from pilot_portal.documents.views import DocumentDownloadAPI
 from pilot_portal.jobs.api import JobViewSet
+from pilot_portal.reporting.national_api import NationalPerformanceAPI
 from pilot_portal.tenancy.api import BatchListView, CityViewSet, DistrictListView, SectorListView
 
 city_router = SimpleRouter()
@@ -52,6 +53,7 @@ urlpatterns = [
     path("claims/", MyClaimsAPI.as_view(), name="my-claims"),
     path("exclusions/", NationalExclusionAPI.as_view(), name="national-exclusions"),
     path("provider/", include("providers.national_api_urls")),
+    path("performance/", NationalPerformanceAPI.as_view(), name="performance-national"),
     path("cities/", CityViewSet.as_view({"get": "list"}), name="city-list"),
     path("cities/<slug:city_code>/", CityViewSet.as_view({"get": "retrieve"}), name="city-detail"),
     path("cities/<slug:city_code>/", include(city_patterns)),

@@ -31,6 +31,7 @@ from pilot_portal.tenancy import policy
 from pilot_portal.tenancy.models import Role
 
 METRIC_MAP_FILE = Path(__file__).parent / "data" / "indicator_metrics.json"
+EVIDENCE_PURPOSE = "indicator_evidence"
 
 
 def shipped_metric_map() -> dict[str, dict[str, str]]:
@@ -47,24 +48,28 @@ def indicators_install(*, city, rows: list, metrics: dict[str, str], actor=None)
     unknown = sorted(set(metrics.values()) - set(METRICS))
     if unknown:
         raise InvalidInput(f"未知的指标口径 / unknown metrics: {', '.join(unknown)}")
+    existing = {i.code: i for i in Indicator.objects.for_city(city)}
+    changed = []
     for order, (code, name, unit, targets, total) in enumerate(rows, start=1):
         metric = metrics.get(str(code), "")
-        Indicator.objects.update_or_create(
-            city=city,
-            code=str(code),
-            defaults={
-                "name": name,
-                "unit": unit,
-                "order": order,
-                "targets": {str(y): str(Decimal(v)) for y, v in targets.items()},
-                "total_target": Decimal(total) if total not in (None, "") else None,
-                "source": IndicatorSource.COMPUTED if metric else IndicatorSource.MANUAL,
-                "metric": metric,
-            },
-        )
-    audit_record(
-        actor=actor, action="indicators.install", city=city, data={"indicators": len(rows)}
-    )
+        fields = {
+            "name": name,
+            "unit": unit,
+            "order": order,
+            "targets": {str(y): str(Decimal(v)) for y, v in targets.items()},
+            "total_target": Decimal(total) if total not in (None, "") else None,
+            "source": IndicatorSource.COMPUTED if metric else IndicatorSource.MANUAL,
+            "metric": metric,
+        }
+        indicator = existing.get(str(code)) or Indicator(city=city, code=str(code))
+        if indicator.pk and all(getattr(indicator, k) == v for k, v in fields.items()):
+            continue  # installing the same table again changes nothing
+        for name_, value in fields.items():
+            setattr(indicator, name_, value)
+        indicator.save()
+        changed.append(str(code))
+    if changed:
+        audit_record(actor=actor, action="indicators.install", city=city, data={"changed": changed})
     return len(rows)
 
 
@@ -94,7 +99,7 @@ def manual_value_enter(*, indicator: Indicator, value, note: str, upload, actor)
     if upload is None:
         raise InvalidInput("请上传证明材料 / evidence is required", field="evidence")
     evidence = document_upload(
-        city=indicator.city, upload=upload, actor=actor, purpose=f"indicator {indicator.code}"
+        city=indicator.city, upload=upload, actor=actor, purpose=EVIDENCE_PURPOSE
     )
     entry = ManualValue.objects.create(
         city=indicator.city,

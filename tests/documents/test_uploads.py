@@ -7,6 +7,7 @@ from pilot_portal.documents.models import Document
 from pilot_portal.documents.services import document_upload
 from pilot_portal.errors import InvalidInput
 from pilot_portal.tenancy.models import City
+from tests.factories import DEMO_DOCUMENTS
 
 pytestmark = pytest.mark.django_db
 
@@ -39,21 +40,21 @@ def test_it_refuses_a_file_over_the_limit(city, settings):
         upload(city, "big.pdf", PDF + b"0" * 2048)
 
     assert "文件过大" in error.value.message
-    assert Document.objects.exclude(purpose="project_evidence").count() == 0
+    assert Document.objects.exclude(purpose__in=DEMO_DOCUMENTS).count() == 0
 
 
 def test_it_refuses_a_type_it_does_not_accept(city):
     with pytest.raises(InvalidInput, match=r"file type \.exe not accepted"):
         upload(city, "setup.exe", b"MZ\x90\x00")
 
-    assert Document.objects.exclude(purpose="project_evidence").count() == 0
+    assert Document.objects.exclude(purpose__in=DEMO_DOCUMENTS).count() == 0
 
 
 def test_it_refuses_a_program_renamed_to_pdf(city):
     with pytest.raises(InvalidInput, match=r"not a real \.pdf"):
         upload(city, "contract.pdf", b"MZ\x90\x00 this is a program")
 
-    assert Document.objects.exclude(purpose="project_evidence").count() == 0
+    assert Document.objects.exclude(purpose__in=DEMO_DOCUMENTS).count() == 0
 
 
 def test_a_document_whose_file_is_gone_is_a_clear_404_not_a_crash(client):

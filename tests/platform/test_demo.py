@@ -68,6 +68,10 @@ def test_each_city_carries_the_seed_facts(demo, city_data):
     assert city.region == city_data["region"]
     assert city.tier == city_data["tier"]
     assert city.province.code == city_data["province_code"]
+    indicators = list(city.indicators.values_list("code", "name", "total_target"))
+    assert [(c, n, str(int(t))) for c, n, t in indicators] == [
+        (code, name, total) for code, name, _unit, _targets, total in city_data["indicators"]
+    ]
     assert sorted(city.districts.values_list("code", "name")) == sorted(
         map(tuple, city_data["districts"])
     )

@@ -174,7 +174,7 @@ def test_funnel_movement_funds_and_charts_are_on_the_page(world):
     # planned or further 2 (the failed one apart), started 2, completed 1, accepted 1
     funnel = re.search(r'data-testid="funnel-chart">(.*?)</div>', html, re.S).group(1)
     assert ">2<" in funnel and "1 (50.0 %)" in funnel
-    assert re.search(r'data-testid="failed">\s*1 project failed', html)
+    assert re.search(r'data-testid="failed">\s*1 个项目未通过', html)  # "1 project failed"
     improved = re.search(r'data-movement="improved"><span>(\d+)', html).group(1)
     assert improved == "1"  # level 1 at diagnosis, 3 at acceptance
     for chart in ("progress-chart", "levels-chart", "funnel-chart", "funds-chart"):

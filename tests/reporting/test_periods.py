@@ -195,7 +195,7 @@ def test_pages_enter_review_submit_and_reopen(client, world):
     period = ReportingPeriod.objects.get(city=city)
     assert response.status_code == 302 and period.status == "submitted"
     detail = client.get(f"/c/{city.code}/performance/periods/{period.pk}/").content.decode()
-    assert 'data-cell="actual">5.00' in detail
+    assert 'data-cell="actual">5<' in detail
     assert (
         client.post(
             f"/c/{city.code}/performance/periods/", {"kind": "yearly", "year": 2025}
