@@ -128,7 +128,7 @@ class SectorRow:
 
     @property
     def below(self) -> bool:
-        return self.share is not None and self.share < rules.ABOVE_SIZE_TARGET
+        return rules.sector_meets(self.share) is False
 
 
 @dataclass
@@ -156,9 +156,7 @@ class Funds:
 
     @property
     def share_below(self) -> bool:
-        return self.enterprise_share is not None and self.enterprise_share < (
-            rules.ENTERPRISE_SHARE_MIN
-        )
+        return rules.enterprise_share_short(self.enterprise_share)
 
 
 @dataclass

@@ -39,7 +39,7 @@ class SectorShare:
 
     @property
     def meets(self) -> bool:
-        return self.share >= rules.ABOVE_SIZE_TARGET
+        return bool(rules.sector_meets(self.share))
 
 
 @dataclass(frozen=True)

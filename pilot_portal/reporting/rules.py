@@ -36,6 +36,16 @@ def progress(actual: Decimal | None, target: Decimal | None) -> Decimal | None:
     return (Decimal(actual) / Decimal(target)).quantize(SHARE, rounding=ROUND_HALF_UP)
 
 
+def sector_meets(share: Decimal | None) -> bool | None:
+    """A sector's above-size share at level >= 2 against 90 % (None: no above-size enterprise)."""
+    return None if share is None else share >= ABOVE_SIZE_TARGET
+
+
+def enterprise_share_short(share: Decimal | None) -> bool:
+    """Less than 80 % of the approved money went to enterprise transformation."""
+    return share is not None and share < ENTERPRISE_SHARE_MIN
+
+
 def target_through(targets: dict[str, str], year: int | None, total: Decimal | None):
     """The target to reach by the end of `year`: the yearly targets up to it, added up (the
     seeds' yearly targets are increments whose sum is the total). No year: the total."""
@@ -106,7 +116,7 @@ def city_flags(
                 f"above-size enterprises at level 2: {', '.join(sectors_below)}",
             )
         )
-    if enterprise_share is not None and enterprise_share < ENTERPRISE_SHARE_MIN:
+    if enterprise_share_short(enterprise_share):
         flags.append(
             Flag(
                 "funds_80_20",

@@ -54,3 +54,12 @@ def test_targets_through_a_year_never_fall_and_end_at_the_total(steps, year):
     through = [rules.target_through(targets, y, total) or 0 for y in range(2023, 2030)]
     assert through == sorted(through)
     assert through[-1] == total
+
+
+def test_the_90_percent_and_80_percent_thresholds():
+    assert rules.sector_meets(Decimal("90.00")) is True
+    assert rules.sector_meets(Decimal("89.99")) is False
+    assert rules.sector_meets(None) is None  # no above-size enterprise: neither
+    assert rules.enterprise_share_short(Decimal("79.99"))
+    assert not rules.enterprise_share_short(Decimal("80.00"))
+    assert not rules.enterprise_share_short(None)
